@@ -1,0 +1,1 @@
+"""The differential harness: engines, comparison, pytest plugin, results."""

@@ -1,0 +1,1 @@
+"""Engine adapters, chosen by name or by an import path `package.module:Adapter`."""

@@ -1,0 +1,1 @@
+"""Self-contained HTML conformance reports built from JSON-lines results."""

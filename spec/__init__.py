@@ -1,0 +1,1 @@
+"""tensorspec: the engine-agnostic behaviours (scenarios), the engine protocol and Outcome."""

@@ -1,0 +1,66 @@
+"""Scenarios and their registry.
+
+A scenario is a plain function `run(engine, case) -> Outcome` plus where its
+cases come from:
+
+- a *finite* domain is a function returning every case (e.g. all dtype pairs
+  x operand kinds x ops), enumerated exhaustively, never sampled;
+- a *drawn* domain is a function returning a hypothesis strategy of cases.
+
+A case is a dict of plain Python data (str, int, float, bool, None, tuples,
+lists, and dicts of those; arrays as nested lists plus a dtype name) so that
+`repr(case)` is valid Python: the reproduction of a divergence is built from it.
+Manifest entries match on a case's keys (e.g. {"dtype": "bfloat16"}).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from spec.engine import AREAS, Capability, Engine
+from spec.outcome import Outcome
+
+Case = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str  # "<area>.<function name>", e.g. "promotion.binary_op"
+    area: str
+    run: Callable[[Engine, Case], Outcome]
+    cases: Callable[[], Iterable[Case]] | Callable[[], Any]  # enumeration or strategy factory
+    finite: bool  # True: `cases()` enumerates every case; False: `cases()` is a strategy
+    requires: frozenset[Capability]
+    doc: str  # the torch rule the scenario checks (the function's docstring)
+
+
+REGISTRY: dict[str, Scenario] = {}
+
+
+def scenario(
+    *,
+    cases: Callable[[], Any],
+    finite: bool = False,
+    requires: Iterable[Capability] = (),
+) -> Callable[[Callable[[Engine, Case], Outcome]], Callable[[Engine, Case], Outcome]]:
+    """Register `run` as a scenario of its module's area (spec/<area>.py)."""
+
+    def register(run: Callable[[Engine, Case], Outcome]) -> Callable[[Engine, Case], Outcome]:
+        area = run.__module__.rsplit(".", 1)[-1]
+        if area not in AREAS:
+            raise ValueError(f"scenario {run.__name__} lives outside an area module: {run.__module__}")
+        sid = f"{area}.{run.__name__}"
+        REGISTRY[sid] = Scenario(sid, area, run, cases, finite, frozenset(requires), (run.__doc__ or "").strip())
+        return run
+
+    return register
+
+
+def all_scenarios() -> dict[str, Scenario]:
+    """Import every area module (which registers its scenarios) and return the registry."""
+    import importlib
+
+    for area in AREAS:
+        importlib.import_module(f"spec.{area}")
+    return REGISTRY
