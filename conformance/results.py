@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 STATUSES: tuple[str, ...] = (
     "pass",  # engine and oracle agree
@@ -56,6 +57,19 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def append_all(path: str | os.PathLike[str], records: list[dict[str, Any]]) -> None:
+    """Append several records with one write (one test's records land together or not at all)."""
+    if not records:
+        return
+    data = "".join(json.dumps(r, default=str, separators=(",", ":")) + "\n" for r in records).encode()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
     finally:
         os.close(fd)
 

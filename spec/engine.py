@@ -15,9 +15,10 @@ declared by leaving a Capability out; scenarios that need it are reported
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from enum import Enum
-from typing import Any, Callable, Protocol, runtime_checkable
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -40,7 +41,7 @@ DTYPES: tuple[str, ...] = (
 AREAS: tuple[str, ...] = ("creation", "promotion", "broadcasting", "memory", "autograd")
 
 
-class Capability(str, Enum):
+class Capability(StrEnum):
     """What an engine can do. A scenario lists the capabilities it needs."""
 
     AUTOGRAD = "autograd"  # requires_grad, backward(), .grad, grad_fn, no_grad
@@ -164,7 +165,9 @@ class Engine(Protocol):
     def set_grad_enabled(self, mode: bool) -> AbstractContextManager[None]:
         """torch.set_grad_enabled(mode) used as a context manager."""
 
-    def custom_function(self, forward: Callable[..., Any], backward: Callable[..., Any]) -> Callable[..., Any]:
+    def custom_function(
+        self, forward: Callable[..., Any], backward: Callable[..., Any]
+    ) -> Callable[..., Any]:
         """A torch.autograd.Function with these static forward(ctx, *args) and
         backward(ctx, *grads); returns its `.apply`. Inside them, `ctx` offers
         save_for_backward(*tensors), saved_tensors and needs_input_grad, and

@@ -9,9 +9,10 @@ ints and strings. No engine object ever enters an Outcome.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class Outcome:
         """Record an exception raised inside the block as this outcome's error."""
         try:
             yield
-        except Exception as exc:  # noqa: BLE001 - every engine error is data here
+        except Exception as exc:
             self.error = ErrorRecord(type(exc).__name__, str(exc))
 
 
@@ -96,3 +97,25 @@ def observe(engine: Engine, t: Any, *, layout: bool = False) -> TensorRecord:
         strides=tuple(engine.strides(t)) if layout else None,
         storage_offset=engine.storage_offset(t) if layout else None,
     )
+
+
+def aliasing_groups(engine: Engine, named: dict[str, Any]) -> list[frozenset[str]]:
+    """Partition named tensors/arrays into groups that share memory (transitively); groups of 2+ only.
+
+    Groups come sorted by their smallest name, so equal partitions compare equal as lists.
+    """
+    names = list(named)
+    group = {name: {name} for name in names}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if group[a] is not group[b] and engine.shares_memory(named[a], named[b]):
+                merged = group[a] | group[b]
+                for member in merged:
+                    group[member] = merged
+    unique = {id(g): frozenset(g) for g in group.values() if len(g) > 1}
+    return sorted(unique.values(), key=min)
+
+
+def observe_array(array: np.ndarray, dtype: str) -> TensorRecord:
+    """A NumPy array (e.g. one shared with a tensor) as a TensorRecord, copied."""
+    return TensorRecord(value=np.array(array, copy=True), dtype=dtype, shape=tuple(array.shape))

@@ -15,8 +15,10 @@ Manifest entries match on a case's keys (e.g. {"dtype": "bfloat16"}).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from spec.engine import AREAS, Capability, Engine
 from spec.outcome import Outcome
@@ -51,7 +53,9 @@ def scenario(
         if area not in AREAS:
             raise ValueError(f"scenario {run.__name__} lives outside an area module: {run.__module__}")
         sid = f"{area}.{run.__name__}"
-        REGISTRY[sid] = Scenario(sid, area, run, cases, finite, frozenset(requires), (run.__doc__ or "").strip())
+        REGISTRY[sid] = Scenario(
+            sid, area, run, cases, finite, frozenset(requires), (run.__doc__ or "").strip()
+        )
         return run
 
     return register
@@ -64,3 +68,27 @@ def all_scenarios() -> dict[str, Scenario]:
     for area in AREAS:
         importlib.import_module(f"spec.{area}")
     return REGISTRY
+
+
+@contextmanager
+def default_dtype(engine: Engine, dtype: str) -> Iterator[None]:
+    """torch.set_default_dtype(dtype) for the block; the previous default is restored after."""
+    previous = engine.get_default_dtype()
+    if previous == dtype:
+        yield
+        return
+    engine.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        engine.set_default_dtype(previous)
+
+
+def lacks_default_dtype(engine: Engine, case: Case) -> Outcome | None:
+    """An 'unsupported' Outcome when the case needs a non-float32 default dtype the engine cannot set."""
+    if (
+        case.get("default_dtype", "float32") != "float32"
+        and Capability.DEFAULT_DTYPE not in engine.capabilities
+    ):
+        return Outcome(unsupported=Capability.DEFAULT_DTYPE.value)
+    return None

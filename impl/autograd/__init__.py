@@ -1,58 +1,397 @@
-"""impl.autograd -- STUB with the contract between impl's forward ops and autograd.
+"""impl.autograd: torch's reverse-mode autograd on NumPy (torch.autograd's names).
 
-The autograd helper replaces this file (and adds modules beside it). The names
-and signatures below are the contract that impl/tensor.py and impl/ops.py call.
+The forward ops in impl call four hooks (the contract with impl/tensor.py and impl/ops.py):
+`record(op, out, inputs, **attrs)` after computing a result, `check_inplace(t)` before
+writing into `t`, `rebase(t, result)` after an in-place op wrote `result` into `t`, and
+`set_requires_grad(t, flag)` for the requires_grad setter, requires_grad_() and factories.
+Tensor.backward and Tensor.retain_grad delegate to `backward` and `retain_grad` here.
+
+Modules: derivatives.py (the op -> node name / saved values / VJP table), graph.py (nodes,
+saved values, the engine), grad_mode.py (no_grad & co), function.py (autograd.Function).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+import weakref
+from collections.abc import Sequence
+from typing import Any
 
-_grad_enabled = True
+import numpy as np
+
+from impl.autograd import derivatives, grad_mode
+from impl.autograd.function import Function, FunctionCtx
+from impl.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from impl.autograd.graph import (
+    AsStridedBackward0,
+    CopySlices,
+    ListNode,
+    MultiOutputNode,
+    Node,
+    gradient_edge,
+    make_op_node,
+    node_class,
+    positions_within,
+    run_backward,
+)
+
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "Node",
+    "backward",
+    "check_inplace",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "rebase",
+    "record",
+    "retain_grad",
+    "set_grad_enabled",
+    "set_requires_grad",
+]
+
+_FLOATING = 2  # dtype categories: BOOL < INTEGRAL < FLOATING < COMPLEX (impl/dtypes.py)
+_ATTR_DEFAULTS: dict[str, Any] = {"alpha": 1}
+_inplace_target: Any = None  # the tensor check_inplace cleared for writing; record() snapshots it
 
 
-def is_grad_enabled() -> bool:
-    return _grad_enabled
+def _is_tensor(x: Any) -> bool:
+    return hasattr(x, "_vc")
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    global _grad_enabled
-    prev, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = prev
+# --- recording ---------------------------------------------------------------------------------
 
 
 def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
-    """Attach a grad_fn for `op` to `out` when grad mode is on and a tensor input requires grad.
+    """Attach torch's grad_fn for `op` to `out` when grad mode is on and a tensor input requires grad.
 
-    op: torch's (aten) op name, e.g. "add", "mul", "sum", "view", "expand", "mm".
-    out: the result tensor (or tuple of tensors for multi-output ops).
-    inputs: the positional operands as passed (Tensors or Python scalars).
-    attrs: the op's parameters (dim, keepdim, alpha, shape, ...).
+    Only floating and complex results get history (an int result of a float op is a leaf).
+    An op with no row in the derivative table raises NotImplementedError rather than
+    silently producing a tensor that does not require grad.
     """
+    if not grad_mode._enabled:
+        return
+    flat = inputs[0] if op in derivatives.TENSOR_LIST_RULES else inputs
+    if not any(_is_tensor(x) and x._requires_grad for x in flat):
+        return
+    outs = out if isinstance(out, tuple) else (out,)
+    if not any(o.dtype.category >= _FLOATING for o in outs):
+        return
+    if op in derivatives.TENSOR_LIST_RULES:
+        node = _list_node(op, flat, attrs)
+    elif op in derivatives.MULTI_OUTPUT_RULES:
+        node = _multi_output_node(op, inputs[0], outs, attrs)
+    elif op == "as_strided":
+        node = _as_strided_node(inputs[0], out)
+    else:
+        node = _op_node(op, out, inputs, attrs)
+    for nr, o in enumerate(outs):
+        if o.dtype.category >= _FLOATING:
+            o.grad_fn, o._output_nr, o._requires_grad = node, nr, True
+            if o._base is not None:
+                _views_of(o._base).add(o)
+    _clear_inplace_target()
+
+
+def _clear_inplace_target() -> None:
+    global _inplace_target
+    _inplace_target = None
+
+
+def _views_of(base: Any) -> weakref.WeakSet:
+    """The live views of `base` that have history (their grad_fn is regenerated after in-place ops)."""
+    views = base.__dict__.get("_autograd_views")
+    if views is None:
+        views = base._autograd_views = weakref.WeakSet()
+    return views
+
+
+def _meta(t: Any) -> tuple[tuple[int, ...], np.dtype]:
+    return tuple(t.shape), t.dtype.np
+
+
+def _as_strided_node(t: Any, out: Any) -> Node:
+    positions = positions_within(out, t)
+    if (positions < 0).any():
+        raise NotImplementedError("impl.autograd: as_strided reaching outside its input is not modelled")
+    return AsStridedBackward0(gradient_edge(t), positions, _meta(t))
+
+
+def _op_node(op: str, out: Any, inputs: tuple[Any, ...], attrs: dict[str, Any]) -> Node:
+    key = derivatives.lookup(op, inputs, attrs)
+    rule = derivatives.RULES.get(key)
+    if rule is None:
+        raise NotImplementedError(f"impl.autograd has no derivative for '{op}' (aten '{key}')")
+    named = dict(zip(rule.inputs, inputs, strict=False))
+    values = {**_ATTR_DEFAULTS, **attrs, "op": op}
+    values.update({f"{name}_sizes": tuple(x.shape) for name, x in named.items() if _is_tensor(x)})
+    needed = [name for name in rule.grads if _is_tensor(named.get(name)) and named[name]._requires_grad]
+    edges = tuple(gradient_edge(named[name]) if name in needed else (None, 0) for name in rule.grads)
+    node = make_op_node(rule, edges, values)
+    node.input_meta = [
+        (tuple(named[name].shape), named[name].dtype.np) if _is_tensor(named.get(name)) else None
+        for name in rule.grads
+    ]
+    for saved in dict.fromkeys(s for name in needed for s in rule.grads[name].saves):
+        _save(node, saved, named, out, values)
+    return node
+
+
+def _save(node: Node, name: str, named: dict[str, Any], out: Any, attrs: dict[str, Any]) -> None:
+    """Save one value as torch does: outputs and inputs with their versions, scalars as they are."""
+    outs = out if isinstance(out, tuple) else (out,)
+    if name == "result":
+        node.save(name, None, outs[0], is_output=True)
+    elif name in named and _is_tensor(named[name]):
+        t = named[name]
+        if t is _inplace_target:  # about to be overwritten: keep the original values (torch: original_self)
+            node.save(name, t._data.copy())
+        else:
+            node.save(name, None, t)
+    elif name in named:
+        node.save(name, named[name])  # a Python scalar operand, wrapped and saved by torch
+    elif name in attrs:  # an indexing key: its tensors are saved
+        from impl.memory import _expand_key, _numpy_key
+
+        node.save(name, _numpy_key(_expand_key(attrs[name])))
+    else:  # max/min along a dim save their indices output
+        node.save(name, None, outs[1], is_output=True)
+
+
+def _list_node(op: str, tensors: Sequence[Any], attrs: dict[str, Any]) -> Node:
+    edges = tuple(gradient_edge(t) if _is_tensor(t) and t._requires_grad else (None, 0) for t in tensors)
+    node = node_class(derivatives.TENSOR_LIST_RULES[op], ListNode)(
+        edges, {**attrs, "op": op, "tensors_sizes": [tuple(t.shape) for t in tensors]}
+    )
+    node.input_meta = [(tuple(t.shape), t.dtype.np) for t in tensors]
+    return node
+
+
+def _multi_output_node(op: str, t: Any, outs: tuple[Any, ...], attrs: dict[str, Any]) -> Node:
+    node = node_class(derivatives.MULTI_OUTPUT_RULES[op], MultiOutputNode)(
+        (gradient_edge(t),), {**attrs, "op": op}, [tuple(o.shape) for o in outs]
+    )
+    node.input_meta = [(tuple(t.shape), t.dtype.np)]
+    return node
+
+
+# --- in-place ops --------------------------------------------------------------------------------
 
 
 def check_inplace(t: Any) -> None:
-    """Raise torch's error if `t` may not be modified in place (leaf requiring grad in grad mode)."""
+    """torch's checks before writing into `t` in place (grad mode on): not a leaf that requires grad,
+    nor a view of one."""
+    global _inplace_target
+    _inplace_target = None
+    if not grad_mode._enabled:
+        return
+    if t.grad_fn is None and t._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = t._base
+    if base is not None and base.grad_fn is None and base._requires_grad and t._requires_grad:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    _inplace_target = t
 
 
 def rebase(t: Any, result: Any) -> None:
-    """After an in-place op wrote `result`'s values into `t`: give `t` the history of `result`."""
+    """After an in-place op wrote `result`'s values into `t`: `t` takes `result`'s history.
+
+    torch's rules: the node's saved result is now `t` at its new version. When `t` is a view,
+    its base takes a CopySlices node wrapping the op's node and `t` becomes an
+    AsStridedBackward0 of the base; every other live view of the base with history is
+    regenerated the same way (torch does it lazily; the result is the same).
+    """
+    _clear_inplace_target()
+    node = result.grad_fn
+    if not grad_mode._enabled or node is None:
+        return
+    for saved in node._saved.values():
+        if saved.is_output:
+            saved.data, saved.vc, saved.version = t._data, t._vc, t._vc.value
+    base = t._base
+    if base is None:
+        t.grad_fn, t._output_nr, t._requires_grad = node, 0, True
+        _regenerate_views(t)
+        return
+    copy_slices = CopySlices(gradient_edge(base), node, positions_within(t, base), _meta(base))
+    base.grad_fn, base._output_nr, base._requires_grad = copy_slices, 0, True
+    _views_of(base).add(t)
+    _regenerate_views(base)
 
 
-def set_requires_grad(t: Any, flag: bool) -> None:
-    """t.requires_grad = flag, with torch's checks (floating/complex dtypes only, leaves only)."""
-    t._requires_grad = flag
+def _regenerate_views(base: Any) -> None:
+    """Give each live view of `base` the history AsStridedBackward0(base's current history)."""
+    for view in list(base.__dict__.get("_autograd_views") or ()):
+        positions = positions_within(view, base)
+        view.grad_fn = AsStridedBackward0(gradient_edge(base), positions, _meta(base))
+        view._output_nr, view._requires_grad = 0, True
 
 
-def backward(t: Any, gradient: Any = None, retain_graph: bool | None = None,
-             create_graph: bool = False, inputs: Any = None) -> None:
-    raise NotImplementedError("autograd is being written")
+# --- requires_grad, retain_grad ---------------------------------------------------------------
+
+_DTYPE_MESSAGES = {
+    "setter": "only Tensors of floating point and complex dtype can require gradients",
+    "requires_grad_": "only Tensors of floating point dtype can require gradients",
+    "factory": "Only Tensors of floating point and complex dtype can require gradients",
+}
+_DETACH_HINT = (
+    " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+    "var_no_grad = var.detach()."
+)
+
+
+def set_requires_grad(t: Any, flag: bool, source: str = "setter") -> None:
+    """t.requires_grad = flag with torch's checks: only floating/complex dtypes may require grad,
+    only leaves may change the flag (a non-leaf may be set to True by requires_grad_()).
+
+    source: "setter" (t.requires_grad = ...), "requires_grad_" or "factory"; torch's messages differ.
+    """
+    if flag and t.dtype.category < _FLOATING:
+        raise RuntimeError(_DTYPE_MESSAGES[source])
+    if t.grad_fn is not None:
+        if not flag:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + _DETACH_HINT)
+        if source == "setter":
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        return
+    t._requires_grad = bool(flag)
 
 
 def retain_grad(t: Any) -> None:
-    raise NotImplementedError("autograd is being written")
+    """t.retain_grad(): a non-leaf keeps its .grad after backward; no-op on leaves."""
+    if not t._requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if t.grad_fn is None or t._retains_grad:
+        return
+    t._retains_grad = True
+    t.grad_fn._retained[t.__dict__.get("_output_nr", 0)] = t
+
+
+# --- running backward --------------------------------------------------------------------------
+
+
+def _as_list(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _size(shape: tuple[int, ...]) -> str:
+    return f"torch.Size([{', '.join(map(str, shape))}])"
+
+
+def _root_grads(outputs: list[Any], grad_outputs: list[Any]) -> list[np.ndarray]:
+    """torch's _make_grads: ones for scalar outputs, else the given gradients, shape-checked."""
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grads.append(np.ones(out._data.shape, out.dtype.np))
+            continue
+        if tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {_size(tuple(g.shape))} and "
+                f"output[{i}] has a shape of {_size(tuple(out.shape))}."
+            )
+        grads.append(np.asarray(g._data, dtype=out.dtype.np))
+    return grads
+
+
+def _root_edges(outputs: list[Any]) -> list[tuple[Node, int]]:
+    edges = []
+    for i, out in enumerate(outputs):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        edges.append(gradient_edge(out))
+    return edges
+
+
+def _no_create_graph(create_graph: bool) -> None:
+    if create_graph:
+        raise NotImplementedError("impl.autograd does not support create_graph=True (higher-order gradients)")
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """torch.autograd.backward / Tensor.backward: accumulate d(tensors)/d(leaf) into each leaf's .grad.
+
+    With `inputs`, only those tensors' .grad are written (non-leaves included) and only the part of
+    the graph leading to them runs.
+    """
+    _no_create_graph(create_graph)
+    outputs = _as_list(tensors)
+    grads = [None] * len(outputs) if grad_tensors is None else _as_list(grad_tensors)
+    root_grads = _root_grads(outputs, grads)
+    edges = _root_edges(outputs)
+    retain = bool(create_graph if retain_graph is None else retain_graph)
+    if inputs is None:
+        run_backward(edges, root_grads, retain)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    leaves = {id(gradient_edge(t)[0]) for t in inputs if t.grad_fn is None and t._requires_grad}
+    non_leaves = [t for t in inputs if t.grad_fn is not None]
+    captured = run_backward(
+        edges, root_grads, retain, capture=[gradient_edge(t) for t in non_leaves], accumulate_into=leaves
+    )
+    for t, g in zip(non_leaves, captured, strict=True):
+        if g is not None:
+            graph_accumulate(t, g)
+
+
+def graph_accumulate(t: Any, g: np.ndarray) -> None:
+    """.grad of a non-leaf named in backward(inputs=...): new tensor, then summed (as retain_grad)."""
+    total = g if t.grad is None else t.grad._data + g
+    t.grad = type(t).wrap(np.array(total, dtype=t.dtype.np), t.dtype)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Any, ...]:
+    """torch.autograd.grad: the gradients of `outputs` w.r.t. `inputs`, returned, not accumulated."""
+    _no_create_graph(create_graph)
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    grads = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
+    root_grads = _root_grads(outputs, grads)
+    edges = _root_edges(outputs)
+    if any(not t._requires_grad for t in inputs):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    retain = bool(create_graph if retain_graph is None else retain_graph)
+    captured = run_backward(
+        edges, root_grads, retain, capture=[gradient_edge(t) for t in inputs], accumulate_into=set()
+    )
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, captured, strict=True)):
+        if g is None:
+            if materialize_grads:
+                result.append(type(t).wrap(np.zeros(t._data.shape, t.dtype.np), t.dtype))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(None)
+        else:
+            result.append(type(t).wrap(np.array(g, dtype=t.dtype.np), t.dtype))
+    return tuple(result)

@@ -1,0 +1,423 @@
+"""The autograd graph: nodes, saved values, and the engine that runs backward.
+
+torch's model (torch/csrc/autograd): every differentiable result points to the
+node that made it (`grad_fn`, plus which output of that node it is); a node has
+`next_functions`, one edge per input (None for inputs that need no gradient);
+a leaf that requires grad is reached through its `AccumulateGrad` node. A node
+keeps what its VJP needs as saved values, each remembering the version of the
+tensor it came from; running the node checks those versions, and a backward
+without retain_graph releases them, so a second run raises. The engine runs the
+nodes reachable from the roots in dependency order (ties: newest node first, as
+torch's sequence numbers do), summing the gradients that reach each input.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from impl.autograd import derivatives
+from impl.autograd.derivatives import Rule
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward."
+)
+_HINT = (
+    "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+    "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
+
+_sequence = itertools.count()
+
+
+def type_string(t: Any) -> str:
+    """torch's legacy type name used in messages: torch.FloatTensor, torch.DoubleTensor, ..."""
+    return f"torch.{t.dtype.scalar_type}Tensor"
+
+
+def short_name(node: Any) -> str:
+    """The node name torch 2.13 prints in the version-counter message: 'ExpBackward0' -> 'Exp'."""
+    return re.sub(r"Backward\d*$", "", type(node).__name__)
+
+
+class SavedValue:
+    """One value a node saved: the array (a live view for tensors), and the version it had then.
+
+    torch's SavedVariable: for a saved *output* the node is the one that produced it;
+    for a saved input the message names the input's current grad_fn.
+    """
+
+    __slots__ = ("data", "dtype", "is_output", "tensor", "vc", "version")
+
+    def __init__(self, value: Any, tensor: Any = None, is_output: bool = False) -> None:
+        self.tensor = None if is_output else tensor  # an output would make a reference cycle
+        self.is_output = is_output
+        if tensor is None:  # a Python scalar operand (torch wraps it; it has no version counter)
+            self.data, self.vc, self.version, self.dtype = value, None, 0, None
+        else:
+            self.data, self.vc, self.version, self.dtype = (
+                tensor._data,
+                tensor._vc,
+                tensor._vc.value,
+                tensor.dtype,
+            )
+
+    def unpack(self, node: Node) -> Any:
+        """The saved array, after torch's version check."""
+        if self.vc is not None and self.vc.value != self.version:
+            shape = ", ".join(map(str, self.data.shape))
+            where = ""
+            source = node if self.is_output else (self.tensor.grad_fn if self.tensor is not None else None)
+            if source is not None:
+                where = f", which is output 0 of {short_name(source)},"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [torch.{self.dtype.scalar_type}Tensor [{shape}]]{where} is at version "
+                f"{self.vc.value}; expected version {self.version} instead. {_HINT}"
+            )
+        return self.data
+
+
+class Node:
+    """A grad_fn. Subclasses exist per torch name (MulBackward0, ...), made by `node_class`."""
+
+    def __init__(self, next_functions: tuple[tuple[Node | None, int], ...], num_outputs: int = 1) -> None:
+        self.next_functions = next_functions
+        self.num_outputs = num_outputs
+        self._saved: dict[str, SavedValue] = {}
+        self._released = False
+        self._sequence_nr = next(_sequence)
+        self._retained: dict[int, Any] = {}  # output_nr -> tensor whose .grad retain_grad() fills
+        self.input_meta: list[tuple[tuple[int, ...], Any] | None] = []  # (shape, np dtype) per edge
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def save(self, name: str, value: Any, tensor: Any = None, is_output: bool = False) -> None:
+        self._saved[name] = SavedValue(value, tensor, is_output)
+
+    def unpack_saved(self) -> dict[str, Any]:
+        """The saved arrays by name; torch's error if a backward without retain_graph freed them."""
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        return {name: saved.unpack(self) for name, saved in self._saved.items()}
+
+    def release(self) -> None:
+        """Free the saved values (backward without retain_graph). A node that saved nothing stays usable."""
+        if self._saved:
+            self._saved = {}
+            self._released = True
+
+    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        """The gradients for each next edge, given the gradients of this node's outputs."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+
+_NODE_CLASSES: dict[str, type] = {}
+
+
+def node_class(name: str, base: type = Node) -> type:
+    """The Node subclass named as torch names the node (so `type(t.grad_fn).__name__` matches)."""
+    key = f"{base.__name__}.{name}"
+    if key not in _NODE_CLASSES:
+        _NODE_CLASSES[key] = type(name, (base,), {"__module__": "impl.autograd"})
+    return _NODE_CLASSES[key]
+
+
+class _Attrs:
+    """What a VJP reads as `s.<name>`: saved arrays, op attributes, input sizes."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:  # attributes the op did not pass default to None
+        return None
+
+
+class OpNode(Node):
+    """A node for a built-in op, driven by its row of the derivative table."""
+
+    rule: Rule
+
+    def __init__(self, rule: Rule, next_functions: tuple, attrs: dict[str, Any]) -> None:
+        super().__init__(next_functions)
+        self.rule = rule
+        self.attrs = attrs
+
+    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        values = {**self.attrs, **self.unpack_saved()}
+        s = _Attrs(values)
+        grad = grads[0]
+        return [
+            self.rule.grads[name].vjp(grad, s) if edge[0] is not None else None
+            for name, edge in zip(self.rule.grads, self.next_functions, strict=True)
+        ]
+
+
+class ListNode(Node):
+    """cat/stack: one gradient per tensor of the input list (tensor-list ops)."""
+
+    def __init__(self, next_functions: tuple, attrs: dict[str, Any]) -> None:
+        super().__init__(next_functions)
+        self.attrs = attrs
+
+    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        parts = derivatives._split_grads(grads[0], _Attrs(self.attrs))
+        return [
+            p if edge[0] is not None else None for p, edge in zip(parts, self.next_functions, strict=True)
+        ]
+
+
+class MultiOutputNode(Node):
+    """unbind/split: outputs are slices along `dim`; missing output gradients count as zeros."""
+
+    def __init__(
+        self, next_functions: tuple, attrs: dict[str, Any], out_shapes: list[tuple[int, ...]]
+    ) -> None:
+        super().__init__(next_functions, num_outputs=len(out_shapes))
+        self.attrs = attrs
+        self.out_shapes = out_shapes
+
+    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        dtype = next(g.dtype for g in grads if g is not None)
+        full = [
+            np.zeros(shape, dtype) if g is None else g
+            for g, shape in zip(grads, self.out_shapes, strict=True)
+        ]
+        dim = self.attrs.get("dim", 0)
+        if self.attrs["op"] == "unbind":
+            return [np.stack(full, axis=dim)]
+        return [np.concatenate(full, axis=dim)]
+
+
+def storage_positions(t: Any) -> np.ndarray:
+    """For each element of `t`, its index in the flat storage (from size, stride, storage_offset)."""
+    from impl.tensor import strided
+
+    return strided(np.arange(t._storage.size), tuple(t.shape), t.stride(), t.storage_offset())
+
+
+def positions_within(view: Any, base: Any) -> np.ndarray:
+    """For each element of `view`, the flat (row-major) index of the same element in `base`."""
+    inverse = np.full(base._storage.size, -1, dtype=np.int64)
+    inverse[storage_positions(base).reshape(-1)] = np.arange(base.numel())
+    return inverse[storage_positions(view)]
+
+
+class CopySlices(Node):
+    """torch's CopySlices: the base's history after an in-place op wrote into one of its views.
+
+    Backward: the base's gradient passes through unchanged outside the view; inside it, the
+    in-place op's own node (`fn`) turns the view's part into gradients for the view's old
+    values and for the op's other inputs.
+    """
+
+    def __init__(self, base_edge: tuple, fn: Node, positions: np.ndarray, base_meta: tuple) -> None:
+        super().__init__((base_edge, *fn.next_functions[1:]))
+        self.fn = fn
+        self.positions = positions
+        self.input_meta = [base_meta, *fn.input_meta[1:]]
+
+    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        result = np.array(grads[0])
+        flat = result.reshape(-1)
+        res = self.fn.apply([flat[self.positions].copy()])
+        own = fit_gradient(res[0], self.fn.input_meta[0]) if res[0] is not None else 0
+        flat[self.positions] = own
+        return [result, *res[1:]]
+
+    def release(self) -> None:
+        self.fn.release()
+
+    @property
+    def _released(self) -> bool:  # type: ignore[override]
+        return self.fn._released
+
+    @_released.setter
+    def _released(self, value: bool) -> None:
+        pass
+
+
+class AsStridedBackward0(Node):
+    """A view's history regenerated from its base's (torch names it AsStridedBackward0)."""
+
+    def __init__(self, base_edge: tuple, positions: np.ndarray, base_meta: tuple) -> None:
+        super().__init__((base_edge,))
+        self.positions = positions
+        self.input_meta = [base_meta]
+
+    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        shape = self.input_meta[0][0]
+        out = np.zeros(int(np.prod(shape, dtype=np.int64)), dtype=grads[0].dtype)
+        np.add.at(out, self.positions, grads[0])
+        return [out.reshape(shape)]
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__(())
+        self.variable = variable
+        self._sequence_nr = float("inf")  # torch runs AccumulateGrad as soon as it is ready
+
+    def accumulate(self, grad: np.ndarray) -> None:
+        """torch: the first gradient becomes .grad (a new tensor); later ones are added in place."""
+        t = self.variable
+        if t.grad is None:
+            t.grad = type(t).wrap(np.array(grad, dtype=t.dtype.np), t.dtype)
+        else:
+            t.grad._data[...] += grad.astype(t.grad._data.dtype, copy=False)
+            t.grad._vc.bump()
+
+
+def grad_accumulator(t: Any) -> AccumulateGrad:
+    """The one AccumulateGrad node of leaf `t` (torch caches it on the tensor)."""
+    node = t.__dict__.get("_grad_accumulator")
+    if node is None:
+        node = t._grad_accumulator = AccumulateGrad(t)
+    return node
+
+
+def gradient_edge(t: Any) -> tuple[Node | None, int]:
+    """The edge a gradient for tensor `t` travels: its grad_fn output, or its leaf accumulator."""
+    if t.grad_fn is not None:
+        return t.grad_fn, t.__dict__.get("_output_nr", 0)
+    if t.requires_grad:
+        return grad_accumulator(t), 0
+    return None, 0
+
+
+def fit_gradient(grad: np.ndarray, meta: tuple[tuple[int, ...], Any] | None) -> np.ndarray:
+    """torch's validate_outputs: sum a broadcast gradient to the input's shape, cast to its dtype."""
+    if meta is None:
+        return grad
+    shape, dtype = meta
+    grad = np.asarray(grad)
+    if grad.shape != shape:
+        grad = derivatives.sum_to(grad, shape)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def _reachable_order(roots: list[Node]) -> list[Node]:
+    """The nodes reachable from `roots`, children before parents (iterative post-order DFS)."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack: list[tuple[Node, Any]] = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                order.append(node)
+                stack.pop()
+    return order
+
+
+def run_backward(
+    root_edges: list[tuple[Node, int]],
+    root_grads: list[np.ndarray],
+    retain_graph: bool,
+    capture: list[tuple[Node, int]] | None = None,
+    accumulate_into: set[int] | None = None,
+) -> list[np.ndarray | None]:
+    """Run the graph from the roots; return the gradients reaching the `capture` edges.
+
+    accumulate_into: ids of the AccumulateGrad nodes to write into (None = every leaf reached);
+    autograd.grad passes an empty set and reads `capture` instead. With targets (capture or
+    accumulate_into) only the nodes on a path to a target run, as torch prunes its graph.
+    """
+    order = _reachable_order([node for node, _ in root_edges])
+    targets = {id(node) for node, _ in capture or ()} | (accumulate_into or set())
+    if capture is None and accumulate_into is None:
+        needed = {id(node) for node in order}
+    else:
+        needed = set()
+        for node in order:  # children first, so a parent sees its children's verdict
+            if id(node) in targets or any(c is not None and id(c) in needed for c, _ in node.next_functions):
+                needed.add(id(node))
+    deps: dict[int, int] = {}
+    for node in order:
+        if id(node) in needed:
+            for child, _ in node.next_functions:
+                if child is not None and id(child) in needed:
+                    deps[id(child)] = deps.get(id(child), 0) + 1
+
+    buffers: dict[int, list[np.ndarray | None]] = {}
+
+    def add_grad(node: Node, nr: int, grad: np.ndarray) -> None:
+        buffer = buffers.setdefault(id(node), [None] * node.num_outputs)
+        buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
+
+    for (node, nr), grad in zip(root_edges, root_grads, strict=True):
+        if id(node) in needed:
+            add_grad(node, nr, grad)
+    captured: dict[tuple[int, int], np.ndarray | None] = {}
+    capture_keys = {(id(node), nr) for node, nr in capture or ()}
+    ready = [
+        (-node._sequence_nr, id(node), node)
+        for node in order
+        if id(node) in needed and not deps.get(id(node))
+    ]
+    heapq.heapify(ready)
+    while ready:
+        _, _, node = heapq.heappop(ready)
+        grads = buffers.pop(id(node), [None] * node.num_outputs)
+        for nr, grad in enumerate(grads):
+            if (id(node), nr) in capture_keys:
+                captured[(id(node), nr)] = grad
+            retained = node._retained.get(nr)
+            if retained is not None and grad is not None:
+                _retain(retained, grad)
+        if isinstance(node, AccumulateGrad):
+            if grads[0] is not None and (accumulate_into is None or id(node) in accumulate_into):
+                node.accumulate(grads[0])
+            continue
+        if all(g is None for g in grads):
+            outputs: list[np.ndarray | None] = [None] * len(node.next_functions)
+        else:
+            outputs = node.apply(grads)
+            if not retain_graph:
+                node.release()
+        for (child, nr), grad, meta in zip(node.next_functions, outputs, node.input_meta, strict=True):
+            if child is None or id(child) not in needed:
+                continue
+            if grad is not None:
+                add_grad(child, nr, fit_gradient(grad, meta))
+            deps[id(child)] -= 1
+            if deps[id(child)] == 0:
+                heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+    return [captured.get((id(node), nr)) for node, nr in capture or ()]
+
+
+def _retain(t: Any, grad: np.ndarray) -> None:
+    """retain_grad(): a non-leaf's .grad is a new tensor the first time, then `grad + new` (out of place)."""
+    total = grad if t.grad is None else t.grad._data + grad
+    t.grad = type(t).wrap(np.array(total, dtype=t.dtype.np), t.dtype)
+
+
+def make_op_node(rule: Rule, edges: tuple, attrs: dict[str, Any]) -> OpNode:
+    return node_class(rule.name, OpNode)(rule, edges, attrs)
+
+
+NodeFactory = Callable[..., Node]

@@ -1,0 +1,452 @@
+"""Creating tensors: torch.tensor / as_tensor / from_numpy and the factories.
+
+Rules modelled (torch 2.13):
+- `tensor(data)` always copies. Its dtype, when not given, is the promotion of
+  every scalar in `data`: bool -> bool, int -> int64, float -> the default dtype,
+  complex -> the default complex dtype; tensors, NumPy arrays and NumPy scalars
+  inside `data` keep their own dtypes. The shape follows the first element down;
+  a sequence of another length raises ValueError ("expected sequence of length 2
+  at dim 1 (got 3)"). Python numbers converted to an integer dtype must fit
+  (uint8 also takes -255..-1, wrapping), else RuntimeError.
+- `from_numpy` / `as_tensor(ndarray)` share memory with the array.
+- Factories take sizes as varargs or one sequence; floats default to the default
+  dtype, `full` infers its dtype from the fill value, `arange` gives int64 unless
+  an argument is a float.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from impl import autograd, dtypes
+from impl.dtypes import dtype
+from impl.promotion import is_scalar, scalar_dtype
+from impl.tensor import Tensor, contiguous_strides, device
+
+# --- torch.tensor -----------------------------------------------------------------------------
+
+
+def _is_sequence(data: Any) -> bool:
+    return isinstance(data, Sequence) and not isinstance(data, str | bytes)
+
+
+def _infer_shape(data: Any) -> tuple[int, ...]:
+    """torch's compute_sizes: follow the first element of each nested sequence."""
+    shape: list[int] = []
+    while _is_sequence(data):
+        shape.append(len(data))
+        if not data:
+            return tuple(shape)
+        data = data[0]
+    if isinstance(data, Tensor | np.ndarray):
+        shape.extend(data.shape)
+    return tuple(shape)
+
+
+def _infer_dtype(data: Any) -> dtype:
+    """torch's infer_scalar_type: promote the dtypes of every scalar, tensor and array inside."""
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, np.ndarray):
+        return dtypes.from_numpy_dtype(data.dtype)
+    if _is_sequence(data):
+        found = None
+        for item in data:
+            kind = _infer_dtype(item)
+            found = kind if found is None else dtypes.promote_types(found, kind)
+        return found or dtypes.get_default_dtype()
+    return scalar_dtype(data)
+
+
+def _leaf_type_error(item: Any, dtype_: dtype) -> TypeError:
+    """The TypeError torch raises when a sequence sits where a number belongs."""
+    name = type(item).__name__
+    if dtype_.category == dtypes.INTEGRAL:
+        return TypeError(f"'{name}' object cannot be interpreted as an integer")
+    return TypeError(f"must be real number, not {name}")
+
+
+def _check_layout(data: Any, shape: tuple[int, ...], dim: int, dtype_: dtype) -> None:
+    """torch's recursive_store checks: every sequence at `dim` has length shape[dim]."""
+    if isinstance(data, Tensor | np.ndarray):
+        if tuple(data.shape) != shape[dim:]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
+        return
+    if dim == len(shape):
+        if _is_sequence(data):
+            raise _leaf_type_error(data, dtype_)
+        return
+    if not _is_sequence(data):
+        raise TypeError("not a sequence")
+    if len(data) != shape[dim]:
+        raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
+    for item in data:
+        _check_layout(item, shape, dim + 1, dtype_)
+
+
+def _check_fits(values: np.ndarray, dtype_: dtype) -> None:
+    """c10::checked_convert: numbers stored into an integer dtype must fit (uint8 accepts -255..255)."""
+    if dtype_.category != dtypes.INTEGRAL or values.size == 0 or values.dtype.kind == "b":
+        return
+    info = np.iinfo(dtype_.np)
+    lowest = -int(info.max) if info.min == 0 else int(info.min)
+    with np.errstate(invalid="ignore"):
+        bad = ~((values >= lowest) & (values <= int(info.max)))
+    if bad.any():
+        raise RuntimeError(f"value cannot be converted to type {dtype_.name} without overflow")
+
+
+def _to_numpy_values(data: Any) -> np.ndarray:
+    """Nested data as a NumPy array in a wide type (bool, int64, float64 or complex128)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, np.ndarray | np.generic):
+        return np.asarray(data)
+    if _is_sequence(data) and any(isinstance(item, Tensor | np.ndarray) for item in data):
+        return np.array([_to_numpy_values(item) for item in data])
+    try:
+        return np.array(data)
+    except OverflowError:
+        raise RuntimeError("Overflow when unpacking long") from None
+
+
+def tensor(
+    data: Any,
+    *,
+    dtype: dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """torch.tensor: a new tensor (always a copy) holding `data`."""
+    _check_device(device)
+    if isinstance(data, str | bytes):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    shape = _infer_shape(data)
+    inferred = _infer_dtype(data)
+    dtype = dtype or inferred
+    _check_layout(data, shape, 0, dtype)
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+            "or sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+    values = _to_numpy_values(data).reshape(shape)
+    if inferred.category == dtypes.COMPLEX and dtype.category < dtypes.COMPLEX:
+        raise TypeError(f"must be real number, not {type(complex()).__name__}")
+    if not isinstance(data, Tensor | np.ndarray):
+        _check_fits(values, dtype)
+    return _finish(Tensor.wrap(dtypes.cast(values, dtype), dtype), requires_grad)
+
+
+def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: Any = None) -> Tensor:
+    """torch.scalar_tensor: a 0-d tensor, default float dtype unless `dtype`."""
+    return tensor(value, dtype=dtype or dtypes.get_default_dtype(), device=device)
+
+
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+    if requires_grad:
+        autograd.set_requires_grad(t, True)
+    return t
+
+
+def _check_device(spec: Any) -> None:
+    if spec is not None:
+        device(spec)
+
+
+# --- sharing memory with NumPy --------------------------------------------------------------
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """torch.from_numpy: a tensor sharing `array`'s memory (same shape, strides and dtype)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtype_ = dtypes.from_numpy_dtype(array.dtype)
+    item = array.itemsize
+    if any(s < 0 for s in array.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative strides "
+            "are not currently supported. (You can probably work around this by making a copy of your "
+            "array  with array.copy().) "
+        )
+    if any(s % item for s in array.strides):
+        raise ValueError(
+            "given numpy array strides not a multiple of the element byte size. "
+            "Copy the numpy array to reallocate the memory."
+        )
+    if not array.flags.writeable:
+        warnings.warn(
+            "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+            "This means writing to this tensor will result in undefined behavior. You may want to copy "
+            "the array to protect its data or make it writable before converting it to a tensor. This "
+            "type of warning will be suppressed for the rest of this program.",
+            UserWarning,
+            stacklevel=2,
+        )
+    strides = tuple(s // item for s in array.strides)
+    extent = 0 if array.size == 0 else 1 + sum((n - 1) * s for n, s in zip(array.shape, strides, strict=True))
+    storage = np.lib.stride_tricks.as_strided(array, (extent,), (item,), writeable=array.flags.writeable)
+    return Tensor(storage, dtype_, array.shape, strides)
+
+
+def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tensor:
+    """torch.as_tensor: reuse `data`'s memory when it is a tensor or ndarray of the same dtype."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype in (None, data.dtype) else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype != object:
+        shared = from_numpy(data) if all(s >= 0 for s in data.strides) else tensor(data)
+        return shared if dtype in (None, shared.dtype) else shared.to(dtype)
+    return tensor(data, dtype=dtype)
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
+    """Sizes as varargs `(2, 3)` or one sequence `((2, 3),)`; negative sizes are a RuntimeError."""
+    shape = tuple(args[0]) if len(args) == 1 and _is_sequence(args[0]) else args
+    if not all(isinstance(n, int | np.integer) or _is_int_tensor(n) for n in shape):
+        raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(next(n for n in shape if not isinstance(n, int))).__name__}")
+    shape = tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"{name}: Dimension size must be non-negative.")
+    return shape
+
+
+def _is_int_tensor(n: Any) -> bool:
+    return isinstance(n, Tensor) and n.ndim == 0 and n.dtype.category == dtypes.INTEGRAL
+
+
+def _filled(shape: tuple[int, ...], value: Any, dtype_: dtype, requires_grad: bool) -> Tensor:
+    flat = np.full(math.prod(shape), dtypes.cast(np.asarray(value), dtype_), dtype=dtype_.np)
+    return _finish(Tensor(flat, dtype_, shape, contiguous_strides(shape)), requires_grad)
+
+
+def zeros(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """torch.zeros(*size): default float dtype."""
+    _check_device(device)
+    return _filled(_size(size, "zeros"), 0, dtype or dtypes.get_default_dtype(), requires_grad)
+
+
+def ones(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """torch.ones(*size): default float dtype."""
+    _check_device(device)
+    return _filled(_size(size, "ones"), 1, dtype or dtypes.get_default_dtype(), requires_grad)
+
+
+def empty(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """torch.empty(*size): values unspecified (impl fills zeros)."""
+    _check_device(device)
+    return _filled(_size(size, "empty"), 0, dtype or dtypes.get_default_dtype(), requires_grad)
+
+
+def full(
+    size: Any, fill_value: Any, *, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """torch.full: dtype inferred from fill_value (bool, int64, default float, default complex)."""
+    _check_device(device)
+    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    return _filled(_size((size,), "full"), value, dtype or scalar_dtype(value), requires_grad)
+
+
+def eye(
+    n: int, m: int | None = None, *, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """torch.eye(n, m): ones on the diagonal."""
+    _check_device(device)
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
+    dtype_ = dtype or dtypes.get_default_dtype()
+    return _finish(Tensor.wrap(np.eye(n, n if m is None else m, dtype=dtype_.np), dtype_), requires_grad)
+
+
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """torch.arange: ceil((end - start) / step) values start + i * step (computed in float64)."""
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    bounds = [x.item() if isinstance(x, Tensor) else x for x in (start, end, step)]
+    any_float = any(isinstance(x, float) for x in bounds)
+    dtype_ = dtype or (dtypes.get_default_dtype() if any_float else dtypes.int64)
+    start, end, step = bounds
+    if dtype_.category == dtypes.INTEGRAL and any_float:  # torch casts the bounds to the dtype first
+        start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise (ValueError if dtype_.category == dtypes.INTEGRAL and bounds[2] != 0 else RuntimeError)(
+            "step must be nonzero"
+        )
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    count = math.ceil((end - start) / step)
+    values = start + np.arange(count, dtype=np.float64) * step
+    if not any_float and dtype_.category == dtypes.INTEGRAL:
+        values = start + np.arange(count, dtype=np.int64) * step
+    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
+
+
+def linspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    *,
+    dtype: dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """torch.linspace: `steps` evenly spaced values; the first half from start, the second from end."""
+    _check_device(device)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype_ = dtype or dtypes.get_default_dtype()
+    index = np.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
+    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
+
+
+# --- random ---------------------------------------------------------------------------------
+
+
+class Generator:
+    """torch.Generator: impl's values come from NumPy's PCG64, so they differ from torch's."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self._rng = np.random.default_rng(0)
+        self._seed = 0
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self._rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """torch.manual_seed: reseed the default generator."""
+    return default_generator.manual_seed(seed)
+
+
+def _random(name: str, kernel: str, shape: tuple[int, ...], dtype_: dtype, draw: Any, rg: bool) -> Tensor:
+    if dtype_.category != dtypes.FLOATING and not (dtype_.is_complex and kernel == "normal_kernel_cpu"):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dtype_.scalar_type}\'')
+    values = draw(default_generator._rng, shape)
+    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), rg)
+
+
+def rand(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """torch.rand: uniform on [0, 1), floating dtypes only."""
+    _check_device(device)
+    dtype_ = dtype or dtypes.get_default_dtype()
+    draw = lambda rng, shape: _below_one(rng.random(shape), dtype_)  # noqa: E731
+    return _random("rand", "check_uniform_bounds", _size(size, "rand"), dtype_, draw, requires_grad)
+
+
+def _below_one(values: np.ndarray, dtype_: dtype) -> np.ndarray:
+    """Rounding to a narrow dtype may reach 1.0; torch's range is [0, 1)."""
+    rounded = dtypes.cast(values, dtype_).astype(np.float64)
+    return np.where(rounded >= 1.0, 0.0, values)
+
+
+def randn(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """torch.randn: standard normal, floating (and complex) dtypes only."""
+    _check_device(device)
+    dtype_ = dtype or dtypes.get_default_dtype()
+
+    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        if dtype_.is_complex:  # torch: real and imaginary parts each have variance 1/2
+            return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
+        return rng.standard_normal(shape)
+
+    return _random("randn", "normal_kernel_cpu", _size(size, "randn"), dtype_, draw, requires_grad)
+
+
+def randint(
+    *args: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """torch.randint(high, size) or randint(low, high, size): integers in [low, high), int64 default."""
+    _check_device(device)
+    low, high, size = (0, *args) if len(args) == 2 else args
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dtype_ = dtype or dtypes.int64
+    values = default_generator._rng.integers(low, high, _size((size,), "randint"))
+    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
+
+
+# --- *_like ---------------------------------------------------------------------------------
+
+
+def _like(factory: Any, t: Tensor, *args: Any, dtype: dtype | None = None, **kwargs: Any) -> Tensor:
+    return factory(*args, dtype=dtype or t.dtype, **kwargs)
+
+
+def zeros_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    return _like(zeros, t, t.shape, dtype=dtype, **kw)
+
+
+def ones_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    return _like(ones, t, t.shape, dtype=dtype, **kw)
+
+
+def empty_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    return _like(empty, t, t.shape, dtype=dtype, **kw)
+
+
+def full_like(t: Tensor, fill_value: Any, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    return _like(full, t, t.shape, fill_value, dtype=dtype, **kw)
+
+
+def rand_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    return _like(rand, t, t.shape, dtype=dtype, **kw)
+
+
+def randn_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    return _like(randn, t, t.shape, dtype=dtype, **kw)
+
+
+def randint_like(t: Tensor, low: int, high: int | None = None, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+    low, high = (0, low) if high is None else (low, high)
+    return _like(randint, t, low, high, t.shape, dtype=dtype, **kw)
+
+
+def new_tensor(self: Tensor, data: Any, *, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def _new_factory(factory: Any) -> Any:
+    def method(self: Tensor, *size: Any, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
+        return factory(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    method.__name__ = f"new_{factory.__name__}"
+    return method
+
+
+Tensor.new_tensor = new_tensor
+Tensor.new_zeros = _new_factory(zeros)
+Tensor.new_ones = _new_factory(ones)
+Tensor.new_empty = _new_factory(empty)
+Tensor.new_full = lambda self, size, fill_value, **kw: full(size, fill_value, **{"dtype": self.dtype, **kw})

@@ -1,0 +1,181 @@
+"""torch's dtypes, their NumPy storage types, the promotion lattice and the default dtype.
+
+A `dtype` prints as torch's does (`torch.float32`) and carries the facts torch
+exposes (`is_floating_point`, `is_complex`, `is_signed`, `itemsize`) plus the
+NumPy type its elements are stored in (bfloat16 through ml_dtypes) and torch's
+C++ ScalarType name, which torch uses in error messages ("Float", "Long").
+"""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+
+import ml_dtypes
+import numpy as np
+
+
+class dtype:  # noqa: N801 - torch's name
+    """One of torch's dtypes (`torch.dtype`)."""
+
+    __slots__ = ("category", "name", "np", "scalar_type")
+
+    def __init__(self, name: str, np_type: type, scalar_type: str, category: int) -> None:
+        self.name = name  # "float32"
+        self.np = np.dtype(np_type)  # storage type of the elements
+        self.scalar_type = scalar_type  # torch's C++ ScalarType name, used in messages
+        self.category = category  # BOOL < INTEGRAL < FLOATING < COMPLEX
+
+    @property
+    def is_floating_point(self) -> builtins.bool:
+        return self.category == FLOATING
+
+    @property
+    def is_complex(self) -> builtins.bool:
+        return self.category == COMPLEX
+
+    @property
+    def is_signed(self) -> builtins.bool:
+        return self.name not in ("bool", "uint8")
+
+    @property
+    def itemsize(self) -> int:
+        return self.np.itemsize
+
+    def to_real(self) -> dtype:
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self) -> dtype:
+        """torch.dtype.to_complex: float32 -> complex64, float64 -> complex128 (bfloat16 -> complex64)."""
+        return {"float32": complex64, "bfloat16": complex64, "float64": complex128}.get(self.name, self)
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name  # pickles as the module-level singleton
+
+
+BOOL, INTEGRAL, FLOATING, COMPLEX = 0, 1, 2, 3
+
+bool = dtype("bool", np.bool_, "Bool", BOOL)  # noqa: A001 - torch's name
+uint8 = dtype("uint8", np.uint8, "Byte", INTEGRAL)
+int8 = dtype("int8", np.int8, "Char", INTEGRAL)
+int16 = dtype("int16", np.int16, "Short", INTEGRAL)
+int32 = dtype("int32", np.int32, "Int", INTEGRAL)
+int64 = dtype("int64", np.int64, "Long", INTEGRAL)
+float16 = dtype("float16", np.float16, "Half", FLOATING)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, "BFloat16", FLOATING)
+float32 = dtype("float32", np.float32, "Float", FLOATING)
+float64 = dtype("float64", np.float64, "Double", FLOATING)
+complex64 = dtype("complex64", np.complex64, "ComplexFloat", COMPLEX)
+complex128 = dtype("complex128", np.complex128, "ComplexDouble", COMPLEX)
+
+ALL: tuple[dtype, ...] = (
+    bool,
+    uint8,
+    int8,
+    int16,
+    int32,
+    int64,
+    float16,
+    bfloat16,
+    float32,
+    float64,
+    complex64,
+    complex128,
+)
+BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
+_BY_NP: dict[np.dtype, dtype] = {d.np: d for d in ALL}
+
+# torch's aliases (torch.float is torch.float32, ...)
+ALIASES: dict[str, dtype] = {
+    "float": float32,
+    "double": float64,
+    "half": float16,
+    "long": int64,
+    "int": int32,
+    "short": int16,
+    "cfloat": complex64,
+    "cdouble": complex128,
+}
+
+# torch.promote_types, copied from c10/core/ScalarType.cpp (`_promoteTypesLookup`) restricted to
+# these 12 dtypes and checked pair by pair against torch in tests/impl/test_promotion.py.
+# Rows and columns are in ALL's order.
+_ABBR = ("b1", "u1", "i1", "i2", "i4", "i8", "f2", "bf", "f4", "f8", "c4", "c8")
+_PROMOTE_TABLE = """
+      b1  u1  i1  i2  i4  i8  f2  bf  f4  f8  c4  c8
+b1:   b1  u1  i1  i2  i4  i8  f2  bf  f4  f8  c4  c8
+u1:   u1  u1  i2  i2  i4  i8  f2  bf  f4  f8  c4  c8
+i1:   i1  i2  i1  i2  i4  i8  f2  bf  f4  f8  c4  c8
+i2:   i2  i2  i2  i2  i4  i8  f2  bf  f4  f8  c4  c8
+i4:   i4  i4  i4  i4  i4  i8  f2  bf  f4  f8  c4  c8
+i8:   i8  i8  i8  i8  i8  i8  f2  bf  f4  f8  c4  c8
+f2:   f2  f2  f2  f2  f2  f2  f2  f4  f4  f8  c4  c8
+bf:   bf  bf  bf  bf  bf  bf  f4  bf  f4  f8  c4  c8
+f4:   f4  f4  f4  f4  f4  f4  f4  f4  f4  f8  c4  c8
+f8:   f8  f8  f8  f8  f8  f8  f8  f8  f8  f8  c8  c8
+c4:   c4  c4  c4  c4  c4  c4  c4  c4  c4  c8  c4  c8
+c8:   c8  c8  c8  c8  c8  c8  c8  c8  c8  c8  c8  c8
+"""
+_BY_ABBR = dict(zip(_ABBR, ALL, strict=True))
+PROMOTE: dict[tuple[dtype, dtype], dtype] = {
+    (row_dtype, col_dtype): _BY_ABBR[cell]
+    for line in _PROMOTE_TABLE.strip().splitlines()[1:]
+    for row_dtype in [_BY_ABBR[line.split(":")[0]]]
+    for col_dtype, cell in zip(ALL, line.split(":")[1].split(), strict=True)
+}
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """torch.promote_types: the smallest dtype both can be cast to, from the lattice table."""
+    return PROMOTE[(type1, type2)]
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    """The torch dtype storing elements of this NumPy type; torch's TypeError for the rest."""
+    found = _BY_NP.get(np.dtype(np_dtype))
+    if found is None:
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only "
+            "supported types are: float64, float32, float16, complex64, complex128, int64, int32, "
+            "int16, int8, uint64, uint32, uint16, uint8, and bool."
+        )
+    return found
+
+
+# --- the default dtype ------------------------------------------------------------------------
+
+_default: dtype = float32
+
+
+def get_default_dtype() -> dtype:
+    """torch.get_default_dtype: the dtype of Python floats (float32 unless changed)."""
+    return _default
+
+
+def set_default_dtype(d: dtype) -> None:
+    """torch.set_default_dtype: floating dtypes only (torch 2.13 accepts float16 and bfloat16 too)."""
+    global _default
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default = d
+
+
+def default_complex_dtype() -> dtype:
+    """The dtype of Python complex numbers: complex64 for a float32 default, complex128 for float64."""
+    return complex128 if _default is float64 else complex64
+
+
+def can_cast(from_: dtype, to: dtype) -> builtins.bool:
+    """torch.can_cast: casting may not lower the category (complex -> float, float -> int, int -> bool)."""
+    return from_.category <= to.category
+
+
+def cast(array: np.ndarray, to: dtype) -> np.ndarray:
+    """Convert elements as torch's casts do: floats truncate toward zero into ints, integers wrap,
+    complex drops its imaginary part, nonzero -> True (NumPy's warnings for these are silenced)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(array).astype(to.np, copy=False)

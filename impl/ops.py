@@ -1,0 +1,1155 @@
+"""Operations: elementwise arithmetic, comparisons, reductions, matmul, cat/stack/where, in-place forms.
+
+Every elementwise op follows one path (`_elementwise`): broadcast the operands,
+find the result dtype with promotion.result_type, compute in torch's "opmath"
+type (float16 and bfloat16 compute in float32, then round), store the values
+with TensorIterator's layout (broadcasting.output_strides). Kernels refuse
+dtypes torch refuses, with torch's NotImplementedError ('"abs_cpu" not
+implemented for 'Bool'').
+
+In-place ops (`add_`, `x += y`, ...) compute the out-of-place result through the
+same path, then: the result dtype must be castable to self's dtype, the result
+shape must be self's shape, self may not have overlapping elements; the values
+are written into self's memory and the version counter is bumped.
+
+Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
+
+| op | attrs | note |
+|---|---|---|
+| add, sub | alpha | `a + b`, `a - b`; inputs may be Python scalars |
+| rsub | alpha | `2 - t`: inputs (t, 2) |
+| mul, div | rounding_mode (div only, None) | `a * b`, `a / b` |
+| reciprocal | | `2 / t` is mul(reciprocal(t), 2) |
+| pow | | inputs (base, exponent): tensor/scalar either side |
+| neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu | | unary |
+| floor_divide, remainder | | `//`, `%` (torch: no derivative for floor_divide) |
+| maximum, minimum | | binary max/min, `torch.max(a, b)` |
+| clamp | min, max | scalars (ClampBackward1) or tensors/None (ClampBackward0); inputs (self,) or (self, min, max) |
+| sum, mean | dim (None or tuple), keepdim, dtype | dim None = full reduction |
+| max, min | dim (None for full), keepdim | with dim: out is (values, indices) |
+| dot, mv, mm, bmm | | matmul decomposes into these and view/_unsafe_view/expand/unsqueeze/squeeze |
+| cat, stack | dim | inputs: the tuple of tensors |
+| where | | inputs (condition, self, other) |
+| index_put | indices, accumulate | `t[key] = v` with a tensor key |
+| fill, zero | value | out-of-place results that in-place fill_/zero_ rebase onto |
+| copy | | `dst.copy_(src)`: inputs (dst, src); the result has dst's dtype |
+| view, _unsafe_view | size | memory.py; reshape = view or clone + _unsafe_view |
+| expand | size | broadcasting.py |
+| t, transpose (dim0, dim1), permute (dims), squeeze (dim or none), unsqueeze (dim), alias | | memory.py |
+| select (dim, index), slice (dim, start, end, step), unbind (dim), split / split_with_sizes (split_size, dim) | | memory.py |
+| index | indices | advanced indexing (a copy) |
+| clone, _to_copy (dtype), as_strided (size, stride, storage_offset) | | memory.py |
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from impl import autograd, dtypes
+from impl.broadcasting import (
+    broadcast_shape_of,
+    check_no_internal_overlap,
+    expand,
+    infer_size,
+    output_strides,
+)
+from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
+from impl.memory import clone, reshape, squeeze, unsqueeze, view
+from impl.promotion import check_inplace_cast, float_result_type, is_scalar, result_type
+from impl.tensor import Tensor, contiguous_strides, wrap_dim
+
+Operand = Tensor | bool | int | float | complex
+ALL_CATEGORIES = frozenset({BOOL, INTEGRAL, FLOATING, COMPLEX})
+NO_BOOL = frozenset({INTEGRAL, FLOATING, COMPLEX})
+REAL = frozenset({BOOL, INTEGRAL, FLOATING})
+REAL_NO_BOOL = frozenset({INTEGRAL, FLOATING})
+
+
+def opmath(d: dtype) -> dtype:
+    """The dtype torch computes in: float16 and bfloat16 compute in float32."""
+    return dtypes.float32 if d in (dtypes.float16, dtypes.bfloat16) else d
+
+
+def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Sequence[Any] = ()) -> Tensor:
+    """A fresh result tensor holding `values` cast to out_dtype, laid out like the `layout` operands."""
+    strides = output_strides(shape, tuple(layout)) if layout else contiguous_strides(shape)
+    extent = 1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides, strict=True)) if builtins.all(shape) else 0
+    out = Tensor(np.zeros(extent, dtype=out_dtype.np), out_dtype, shape, strides)
+    out._data[...] = dtypes.cast(np.broadcast_to(values, shape), out_dtype)
+    return out
+
+
+def as_operand(value: Any, like: dtype) -> Tensor:
+    """A Python scalar as a 0-d tensor of dtype `like` (for copy_/fill_ sources)."""
+    return Tensor.wrap(dtypes.cast(np.asarray(value), like), like)
+
+
+def _check_operand(value: Any, position: str = "other") -> None:
+    if not isinstance(value, Tensor) and not is_scalar(value):
+        raise TypeError(f"unsupported operand type for {position}: '{type(value).__name__}'")
+
+
+def _not_implemented(kernel: str, d: dtype) -> NotImplementedError:
+    return NotImplementedError(f'"{kernel}" not implemented for \'{d.scalar_type}\'')
+
+
+def _values(operand: Operand, compute: dtype) -> np.ndarray:
+    data = operand._data if isinstance(operand, Tensor) else np.asarray(operand)
+    return dtypes.cast(data, compute)
+
+
+def _elementwise(
+    fn: Callable[..., np.ndarray],
+    operands: tuple[Operand, ...],
+    common: dtype,
+    out_dtype: dtype,
+    compute: dtype | None = None,
+) -> Tensor:
+    """Broadcast, cast to the compute dtype, apply fn, store as out_dtype (TensorIterator's path)."""
+    tensors = [o for o in operands if isinstance(o, Tensor)]
+    shape = broadcast_shape_of(*(t.shape for t in tensors))
+    compute = compute or opmath(common)
+    with np.errstate(all="ignore"):
+        values = fn(*(_values(o, compute) for o in operands))
+    return new_tensor(values, shape, out_dtype, tensors)
+
+
+# --- binary arithmetic ------------------------------------------------------------------------------
+
+
+def _int_divisor_check(divisor: Operand, compute: dtype) -> None:
+    """Integer // and % by zero: torch raises RuntimeError('ZeroDivisionError')."""
+    if compute.category in (BOOL, INTEGRAL) and np.any(_values(divisor, compute) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _binary(
+    op: str, fn: Callable[..., np.ndarray], a: Operand, b: Operand, supports: frozenset[int], kernel: str
+) -> Tensor:
+    _check_operand(a, "self")
+    _check_operand(b)
+    common = result_type(a, b)
+    if common.category not in supports:
+        raise _not_implemented(kernel, common)
+    return _elementwise(fn, (a, b), common, common)
+
+
+def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
+    """torch.add: input + alpha * other, promoted; bool + bool is logical or."""
+    a, b = input, other
+    common = result_type(a, b)
+    if common.category != FLOATING and common.category != COMPLEX and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if common is dtypes.bool and alpha not in (True, 1):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    scale = alpha
+    out = _elementwise(lambda x, y: x + y * _scalar(scale, x.dtype), (a, b), common, common)
+    autograd.record("add", out, (a, b), alpha=alpha)
+    return out
+
+
+def _scalar(value: Any, np_dtype: np.dtype) -> Any:
+    return value if value == 1 else np.asarray(value).astype(np_dtype)
+
+
+def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
+    """torch.sub: input - alpha * other; two bool operands are refused."""
+    a, b = input, other
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    common = result_type(a, b)
+    if common.category < FLOATING and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    out = _elementwise(lambda x, y: x - y * _scalar(alpha, x.dtype), (a, b), common, common)
+    autograd.record("sub", out, (a, b), alpha=alpha)
+    return out
+
+
+def _is_bool(x: Operand) -> bool:
+    return (isinstance(x, Tensor) and x.dtype is dtypes.bool) or isinstance(x, bool | np.bool_)
+
+
+def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
+    """torch.rsub: other - alpha * input (what `2 - t` calls)."""
+    if _is_bool(input) or _is_bool(other):
+        return sub(other, input, alpha=alpha)
+    common = result_type(input, other)
+    out = _elementwise(lambda x, y: y - x * _scalar(alpha, x.dtype), (input, other), common, common)
+    autograd.record("rsub", out, (input, other), alpha=alpha)
+    return out
+
+
+def mul(input: Operand, other: Operand) -> Tensor:
+    """torch.mul: promoted product; bool * bool is logical and; integers wrap around."""
+    out = _binary("mul", np.multiply, input, other, ALL_CATEGORIES, "mul_cpu")
+    autograd.record("mul", out, (input, other))
+    return out
+
+
+_ROUNDING = {
+    None: lambda x, y: x / y,
+    "trunc": lambda x, y: np.trunc(x / y) if x.dtype.kind in "fc" else _int_trunc_div(x, y),
+    "floor": np.floor_divide,
+}
+
+
+def _int_trunc_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    quotient = np.floor_divide(x, y)
+    return quotient + ((quotient < 0) & (quotient * y != x))
+
+
+def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> Tensor:
+    """torch.div: true division (integers -> the default float dtype) or trunc/floor rounding."""
+    _check_operand(input, "self")
+    _check_operand(other)
+    if rounding_mode not in _ROUNDING:
+        raise RuntimeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + str(rounding_mode) + "'"
+        )
+    if rounding_mode is None:
+        common = float_result_type(input, other)
+    else:
+        common = result_type(input, other)
+        if common.category == COMPLEX:
+            raise RuntimeError(f"div_{rounding_mode}_cpu not implemented for '{common.scalar_type}'")
+        if common is dtypes.bool:
+            raise _not_implemented(f"div_{rounding_mode}_cpu", common)
+        _int_divisor_check(other, common)
+    out = _elementwise(_ROUNDING[rounding_mode], (input, other), common, common)
+    autograd.record("div", out, (input, other), rounding_mode=rounding_mode)
+    return out
+
+
+true_divide = div
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """torch.reciprocal: 1 / x in a floating dtype."""
+    common = float_result_type(input)
+    out = _elementwise(lambda x: 1 / x, (input,), common, common)
+    autograd.record("reciprocal", out, (input,))
+    return out
+
+
+def _rdiv(self: Tensor, other: Operand) -> Tensor:
+    """`other / self`: torch computes reciprocal(self) * other."""
+    if isinstance(other, Tensor):
+        return div(other, self)
+    return mul(reciprocal(self), other)
+
+
+def floor_divide(input: Operand, other: Operand) -> Tensor:
+    """torch.floor_divide (`//`): rounds toward -inf; integer division by zero raises."""
+    common = result_type(input, other)
+    if common.category not in REAL_NO_BOOL:
+        raise _not_implemented("div_floor_cpu", common)
+    _int_divisor_check(other, common)
+    out = _elementwise(np.floor_divide, (input, other), common, common)
+    autograd.record("floor_divide", out, (input, other))
+    return out
+
+
+def remainder(input: Operand, other: Operand) -> Tensor:
+    """torch.remainder (`%`): the sign of the divisor (Python's %); integer modulo by zero raises."""
+    common = result_type(input, other)
+    if common.category not in REAL_NO_BOOL:
+        raise _not_implemented("remainder_cpu", common)
+    _int_divisor_check(other, common)
+    out = _elementwise(np.remainder, (input, other), common, common)
+    autograd.record("remainder", out, (input, other))
+    return out
+
+
+def pow(input: Operand, exponent: Operand) -> Tensor:  # noqa: A001 - torch's name
+    """torch.pow: promoted; an integer tensor to a negative integer *scalar* power raises."""
+    common = result_type(input, exponent)
+    if common is dtypes.bool:
+        raise _not_implemented("pow", common)
+    if common.category == INTEGRAL and is_scalar(exponent) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+    def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if x.dtype.kind in "iu":  # NumPy refuses negative integer exponents; torch's powi gives 0, 1 or -1
+            negative = y < 0
+            return np.where(negative, _int_neg_pow(x, y), x ** np.where(negative, 0, y))
+        return np.power(x, y)
+
+    out = _elementwise(power, (input, exponent), common, common)
+    autograd.record("pow", out, (input, exponent))
+    return out
+
+
+def _int_neg_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x ** y for y < 0 in integers: 1 for x == 1, +-1 for x == -1 by parity, else 0."""
+    return np.where(x == 1, 1, np.where(x == -1, np.where(y % 2 == 0, 1, -1), 0)).astype(x.dtype)
+
+
+def _reflected_pow(self: Tensor, base: Operand) -> Tensor:
+    return pow(base, self)
+
+
+def square(input: Tensor) -> Tensor:
+    """torch.square: pow(input, 2); bool squares to int64."""
+    return pow(input, 2)
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """torch.maximum: elementwise max (NaN propagates)."""
+    common = result_type(input, other)
+    if common.category == COMPLEX:
+        raise RuntimeError("maximum not implemented for complex tensors.")
+    out = _elementwise(np.maximum, (input, other), common, common)
+    autograd.record("maximum", out, (input, other))
+    return out
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """torch.minimum: elementwise min (NaN propagates)."""
+    common = result_type(input, other)
+    if common.category == COMPLEX:
+        raise RuntimeError("minimum not implemented for complex tensors.")
+    out = _elementwise(np.minimum, (input, other), common, common)
+    autograd.record("minimum", out, (input, other))
+    return out
+
+
+# --- bitwise ----------------------------------------------------------------------------------------
+
+
+def _bitwise(name: str, fn: Callable[..., np.ndarray]) -> Callable[[Operand, Operand], Tensor]:
+    def op(input: Operand, other: Operand) -> Tensor:
+        common = result_type(input, other)
+        if common.category not in (BOOL, INTEGRAL):
+            raise _not_implemented(f"{name}_cpu", common)
+        return _elementwise(fn, (input, other), common, common)
+
+    op.__name__ = name
+    op.__doc__ = f"torch.{name}: integers and bools only."
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """torch.bitwise_not (`~`): integers and bools (logical not for bools)."""
+    if input.dtype.category not in (BOOL, INTEGRAL):
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return _elementwise(np.invert, (input,), input.dtype, input.dtype)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return _elementwise(np.logical_not, (input,), input.dtype, dtypes.bool)
+
+
+# --- comparisons ------------------------------------------------------------------------------------
+
+
+def _comparison(name: str, fn: Callable[..., np.ndarray], ordered: bool) -> Callable[[Operand, Operand], Tensor]:
+    def op(input: Operand, other: Operand) -> Tensor:
+        _check_operand(input, "self")
+        _check_operand(other)
+        common = result_type(input, other)
+        if ordered and common.category == COMPLEX:
+            raise _not_implemented(f"{name}_cpu", common)
+        return _elementwise(fn, (input, other), common, dtypes.bool, compute=common)
+
+    op.__name__ = name
+    op.__doc__ = f"torch.{name}: compared in the promoted dtype, result bool (complex: eq/ne only)."
+    return op
+
+
+eq = _comparison("eq", np.equal, False)
+ne = _comparison("ne", np.not_equal, False)
+lt = _comparison("lt", np.less, True)
+le = _comparison("le", np.less_equal, True)
+gt = _comparison("gt", np.greater, True)
+ge = _comparison("ge", np.greater_equal, True)
+less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """torch.equal: same shape and the same values."""
+    return tuple(input.shape) == tuple(other.shape) and builtins.bool(eq(input, other).all())
+
+
+# --- unary ------------------------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+# name -> (NumPy function, result rule, categories the kernel accepts)
+# "float": integers and bools compute in the default dtype; "same": the input's dtype.
+_UNARY: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, frozenset[int]]] = {
+    "exp": (np.exp, "float", ALL_CATEGORIES),
+    "log": (np.log, "float", ALL_CATEGORIES),
+    "sqrt": (np.sqrt, "float", ALL_CATEGORIES),
+    "sin": (np.sin, "float", ALL_CATEGORIES),
+    "cos": (np.cos, "float", ALL_CATEGORIES),
+    "tanh": (np.tanh, "float", ALL_CATEGORIES),
+    "sigmoid": (_sigmoid, "float", ALL_CATEGORIES),
+    "neg": (np.negative, "same", NO_BOOL),
+    "abs": (np.abs, "same", NO_BOOL),
+    "relu": (lambda x: np.maximum(x, 0).astype(x.dtype), "same", REAL_NO_BOOL),
+}
+_UNARY_ERRORS = {
+    "neg": RuntimeError(
+        "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+        "mask, use the `~` or `logical_not()` operator instead."
+    ),
+    "abs": NotImplementedError("\"abs_cpu\" not implemented for 'Bool'"),
+    "relu": RuntimeError("Boolean inputs not supported for relu"),
+}
+
+
+def _unary(name: str) -> Callable[[Tensor], Tensor]:
+    fn, rule, supports = _UNARY[name]
+
+    def op(input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if input.dtype.category not in supports:
+            if input.dtype is dtypes.bool and name in _UNARY_ERRORS:
+                raise type(_UNARY_ERRORS[name])(*_UNARY_ERRORS[name].args)
+            raise RuntimeError(f"{name} is not supported for complex tensors")
+        out_dtype = float_result_type(input) if rule == "float" else input.dtype
+        if name == "abs" and input.dtype.is_complex:
+            out_dtype = input.dtype.to_real()
+        out = _elementwise(fn, (input,), out_dtype, out_dtype, compute=opmath(float_result_type(input) if rule == "float" else input.dtype))
+        autograd.record(name, out, (input,))
+        return out
+
+    op.__name__ = name
+    op.__doc__ = f"torch.{name}" + (": integers and bools give the default float dtype." if rule == "float" else ".")
+    return op
+
+
+exp, log, sqrt, sin, cos, tanh, sigmoid = (_unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"))
+neg, abs, relu = (_unary(n) for n in ("neg", "abs", "relu"))  # noqa: A001
+
+
+def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+    """torch.clamp: min applied first, then max (so min > max gives max); promotes with min and max."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = tuple(b for b in (min, max) if b is not None)
+    common = result_type(input, *bounds)
+    if common.category == COMPLEX:
+        raise RuntimeError("clamp is not supported for complex types")
+    if common is dtypes.bool:
+        raise _not_implemented("clamp_cpu" if len(bounds) == 2 else ("clamp_min_cpu" if max is None else "clamp_max_cpu"), common)
+
+    def clip(x: np.ndarray, *limits: np.ndarray) -> np.ndarray:
+        low = limits[0] if min is not None else None
+        high = limits[-1] if max is not None else None
+        if low is not None:
+            x = np.where(np.isnan(low) if low.dtype.kind == "f" else False, low, np.maximum(x, low))
+        if high is not None:
+            x = np.where(np.isnan(high) if high.dtype.kind == "f" else False, high, np.minimum(x, high))
+        return x
+
+    out = _elementwise(clip, (input, *bounds), common, common)
+    if builtins.any(isinstance(b, Tensor) for b in bounds):
+        autograd.record("clamp", out, (input, min, max))
+    else:
+        autograd.record("clamp", out, (input,), min=min, max=max)
+    return out
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min: Operand) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Operand) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
+
+
+# --- reductions -------------------------------------------------------------------------------------
+
+
+def _reduce_dims(t: Tensor, dim: Any) -> tuple[int, ...] | None:
+    """Normalise `dim` (None, int, or a sequence; empty = all dims) with torch's duplicate check."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None
+    wrapped = tuple(wrap_dim(d, t.ndim) for d in dims)
+    for d in wrapped:
+        if wrapped.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return wrapped
+
+
+def _axes(t: Tensor, dims: tuple[int, ...] | None) -> tuple[int, ...]:
+    return tuple(range(t.ndim)) if dims is None else (tuple(d for d in dims) if t.ndim else ())
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:  # noqa: A001
+    """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
+    out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
+    dims = _reduce_dims(input, dim)
+    values = dtypes.cast(input._data, opmath(out_dtype)).sum(axis=_axes(input, dims), keepdims=keepdim)
+    out = new_tensor(values, np.shape(values), out_dtype)
+    autograd.record("sum", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
+    return out
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
+    """torch.mean: floating and complex only (integers raise unless `dtype` is floating)."""
+    out_dtype = dtype or input.dtype
+    if out_dtype.category < FLOATING:
+        which = "Optional dtype" if dtype is not None else "Input dtype"
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. {which} must be either a floating point or complex "
+            f"dtype. Got: {out_dtype.scalar_type}"
+        )
+    dims = _reduce_dims(input, dim)
+    with np.errstate(all="ignore"):
+        values = dtypes.cast(input._data, opmath(out_dtype)).mean(axis=_axes(input, dims), keepdims=keepdim)
+    out = new_tensor(values, np.shape(values), out_dtype)
+    autograd.record("mean", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
+    return out
+
+
+def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
+    if input.dtype.category == COMPLEX:
+        raise RuntimeError(f"{name}(): does not support complex input" if name in ("max", "min") else
+                           f"{name}(): does not support complex input")
+    if dim is None and input.numel() == 0:
+        error = IndexError if name.startswith("arg") else RuntimeError
+        suffix = "" if name.startswith("arg") else " Specify the reduction dim with the 'dim' argument."
+        raise error(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{suffix}")
+    if dim is not None and input.ndim and input.shape[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+def _return_type(name: str) -> type:
+    """torch.return_types.<name>: a (values, indices) named tuple printed as torch prints it."""
+    base = namedtuple(name, ["values", "indices"])  # noqa: PYI024
+
+    def __repr__(self: Any) -> str:  # noqa: N807
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (base,), {"__repr__": __repr__, "__slots__": (), "__module__": "torch.return_types"})
+
+
+_MINMAX = {"max": (np.max, np.argmax), "min": (np.min, np.argmin)}
+
+
+def _extreme(name: str) -> Callable[..., Any]:
+    reduce_fn, arg_fn = _MINMAX[name]
+    result_type_ = _return_type(name)
+    binary = maximum if name == "max" else minimum
+
+    def op(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+        if isinstance(dim, Tensor):
+            return binary(input, dim)
+        if dim is None:
+            _check_reducible(name, input, None)
+            out = new_tensor(reduce_fn(input._data), (), input.dtype)
+            autograd.record(name, out, (input,), dim=None, keepdim=False)
+            return out
+        dim = wrap_dim(dim, input.ndim)
+        _check_reducible(name, input, dim)
+        data = input._data if input.ndim else input._data.reshape(1)
+        values = reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(_kept(input, dim, keepdim))
+        indices = _arg(arg_fn, data, dim, keepdim)
+        shape = _kept(input, dim, keepdim)
+        out = result_type_(new_tensor(values.reshape(shape), shape, input.dtype), new_tensor(indices.reshape(shape), shape, dtypes.int64))
+        autograd.record(name, out, (input,), dim=dim, keepdim=keepdim)
+        return out
+
+    op.__name__ = name
+    op.__doc__ = (f"torch.{name}: full reduction (0-d), or (values, indices) along dim; "
+                  f"with a tensor second argument the elementwise {binary.__name__}.")
+    return op
+
+
+def _kept(t: Tensor, dim: int, keepdim: bool) -> tuple[int, ...]:
+    shape = list(t.shape)
+    if not shape:
+        return ()
+    if keepdim:
+        shape[dim] = 1
+    else:
+        del shape[dim]
+    return tuple(shape)
+
+
+def _arg(arg_fn: Callable[..., np.ndarray], data: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
+    if data.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(arg_fn(data, axis=dim, keepdims=keepdim))
+
+
+max = _extreme("max")  # noqa: A001
+min = _extreme("min")  # noqa: A001
+
+
+def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
+    def op(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if dim is None:
+            _check_reducible(name, input, None)
+            index = arg_fn(input._data)
+            shape = (1,) * input.ndim if keepdim else ()
+            return new_tensor(np.asarray(index).reshape(shape), shape, dtypes.int64)
+        dim = wrap_dim(dim, input.ndim)
+        _check_reducible(name, input, dim)
+        data = input._data if input.ndim else input._data.reshape(1)
+        shape = _kept(input, dim, keepdim)
+        return new_tensor(_arg(arg_fn, data, dim, keepdim).reshape(shape), shape, dtypes.int64)
+
+    op.__name__ = name
+    op.__doc__ = f"torch.{name}: int64 index of the first extreme (into the flattened tensor without dim)."
+    return op
+
+
+argmax = _arg_extreme("argmax", np.argmax)
+argmin = _arg_extreme("argmin", np.argmin)
+
+
+def _logical_reduction(name: str, fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
+    def op(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        dims = _reduce_dims(input, dim)
+        values = fn(input._data != 0, axis=_axes(input, dims), keepdims=keepdim)
+        out_dtype = dtypes.uint8 if input.dtype is dtypes.uint8 else dtypes.bool
+        return new_tensor(values, np.shape(values), out_dtype)
+
+    op.__name__ = name
+    op.__doc__ = f"torch.{name}: result bool (uint8 for uint8 input, as torch keeps for compatibility)."
+    return op
+
+
+all = _logical_reduction("all", np.all)  # noqa: A001
+any = _logical_reduction("any", np.any)  # noqa: A001
+
+
+# --- linear algebra ---------------------------------------------------------------------------------
+
+
+def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}"
+        )
+    if a.dtype is dtypes.bool:
+        raise _not_implemented("addmm_impl_cpu_", a.dtype)
+
+
+def _cname(d: dtype) -> str:
+    """C++ type names torch uses in matmul dtype errors."""
+    return {
+        "float32": "float",
+        "float64": "double",
+        "float16": "c10::Half",
+        "bfloat16": "c10::BFloat16",
+        "int64": "long int",
+        "int32": "int",
+        "int16": "short int",
+        "int8": "signed char",
+        "uint8": "unsigned char",
+        "bool": "bool",
+        "complex64": "c10::complex<float>",
+        "complex128": "c10::complex<double>",
+    }[d.name]
+
+
+def _product(a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    compute = opmath(a.dtype)
+    return fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """torch.mm: 2-d by 2-d, same dtypes, inner sizes equal."""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
+            f"{mat2.shape[0]}x{mat2.shape[1]})"
+        )
+    _check_matmul_dtypes(input, mat2)
+    shape = (input.shape[0], mat2.shape[1])
+    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
+    autograd.record("mm", out, (input, mat2))
+    return out
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """torch.bmm: batches of matrices, equal batch sizes."""
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, {input.shape[2]}] "
+            f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    _check_matmul_dtypes(input, mat2)
+    shape = (input.shape[0], input.shape[1], mat2.shape[2])
+    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
+    autograd.record("bmm", out, (input, mat2))
+    return out
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """torch.dot: 1-d vectors of equal length and dtype."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
+        )
+    if input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type} and "
+            f"{other.dtype.scalar_type}"
+        )
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to have "
+            f"the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements respectively"
+        )
+    out = new_tensor(_product(input, other, np.dot, ()), (), input.dtype)
+    autograd.record("dot", out, (input, other))
+    return out
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """torch.mv: matrix times vector."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), "
+            f"vec ({vec.shape[0]})"
+        )
+    _check_matmul_dtypes(input, vec)
+    shape = (input.shape[0],)
+    out = new_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
+    autograd.record("mv", out, (input, vec))
+    return out
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """torch.matmul (`@`), decomposed as torch's _matmul_impl does into dot / mv / mm / bmm and views."""
+    dim1, dim2 = input.ndim, other.ndim
+    if dim1 == 0 or dim2 == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {dim1}D and {dim2}D"
+        )
+    if dim1 == 1 and dim2 == 1:
+        return dot(input, other)
+    if dim1 == 2 and dim2 == 1:
+        return mv(input, other)
+    if dim1 == 1 and dim2 == 2:
+        return squeeze(mm(unsqueeze(input, 0), other), 0)
+    if dim1 == 2 and dim2 == 2:
+        return mm(input, other)
+    if dim1 >= 3 and dim2 <= 2:  # fold input's batch dims into the rows of one mm
+        rows = reshape(input, -1, input.shape[-1])
+        right = unsqueeze(other, -1) if dim2 == 1 else other
+        product = mm(rows, right)
+        shape = (*input.shape[:-1], *([] if dim2 == 1 else [other.shape[-1]]))
+        return _unsafe_view(product, shape)
+    return _batched_matmul(input, other)
+
+
+def _unsafe_view(t: Tensor, shape: tuple[int, ...]) -> Tensor:
+    out = t.as_strided_view(tuple(shape), contiguous_strides(tuple(shape)), t.storage_offset())
+    out._base = None
+    autograd.record("_unsafe_view", out, (t,), size=tuple(shape))
+    return out
+
+
+def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Broadcast the batch dims, reshape both to 3-d, bmm, and view as the output shape."""
+    left = unsqueeze(input, 0) if input.ndim == 1 else input
+    right = unsqueeze(other, -1) if other.ndim == 1 else other
+    n, m1 = left.shape[-2], left.shape[-1]
+    m2, p = right.shape[-2], right.shape[-1]
+    batch = infer_size(tuple(left.shape[:-2]), tuple(right.shape[:-2]))
+    count = int(np.prod(batch, dtype=np.int64))
+    left3 = reshape(expand(left, (*batch, n, m1)), count, n, m1)
+    right3 = reshape(expand(right, (*batch, m2, p)), count, m2, p)
+    if m1 != m2:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {m1}] but got: "
+            f"[{count}, {m2}]."
+        )
+    product = bmm(left3, right3)
+    shape = (*batch, *([n] if input.ndim > 1 else []), *([p] if other.ndim > 1 else []))
+    return view(product, shape)
+
+
+# --- joining and selecting --------------------------------------------------------------------------
+
+
+def _tensor_list(tensors: Any, name: str) -> tuple[Tensor, ...]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    return tuple(tensors)
+
+
+def cat(tensors: Any, dim: int = 0) -> Tensor:
+    """torch.cat: join along dim; dtypes promote; other dims must match (legacy empty 1-d skipped)."""
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    common = tensors[0].dtype
+    for t in tensors[1:]:
+        common = dtypes.promote_types(common, t.dtype)
+    joined = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)] or [tensors[0]]
+    first = joined[0]
+    dim = wrap_dim(dim, first.ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim == 1 and t.numel() == 0:
+            continue
+        if t.ndim != first.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} and {t.ndim}")
+        for d in range(first.ndim):
+            if d != dim and t.shape[d] != first.shape[d]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size {first.shape[d]} but "
+                    f"got size {t.shape[d]} for tensor number {i} in the list."
+                )
+    compute = opmath(common)
+    values = np.concatenate([dtypes.cast(t._data, compute) for t in joined], axis=dim)
+    out = new_tensor(values, values.shape, common)
+    autograd.record("cat", out, tensors, dim=dim)
+    return out
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Any, dim: int = 0) -> Tensor:
+    """torch.stack: join equal-shaped tensors along a new dim; dtypes promote."""
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if tuple(t.shape) != tuple(tensors[0].shape):
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry 0 and "
+                f"{list(t.shape)} at entry {i}"
+            )
+    dim = wrap_dim(dim, tensors[0].ndim + 1)
+    common = tensors[0].dtype
+    for t in tensors[1:]:
+        common = dtypes.promote_types(common, t.dtype)
+    values = np.stack([dtypes.cast(t._data, opmath(common)) for t in tensors], axis=dim)
+    out = new_tensor(values, values.shape, common)
+    autograd.record("stack", out, tensors, dim=dim)
+    return out
+
+
+def where(condition: Tensor, input: Operand | None = None, other: Operand | None = None) -> Any:
+    """torch.where: condition must be bool; input and other promote like a binary op."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if condition.dtype is not dtypes.bool:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.dtype.scalar_type}"
+        )
+    common = result_type(input, other)
+    shape = broadcast_shape_of(*(t.shape for t in (condition, input, other) if isinstance(t, Tensor)))
+    compute = opmath(common)
+    values = np.where(condition._data, _values(input, compute), _values(other, compute))
+    out = new_tensor(values, shape, common, [t for t in (condition, input, other) if isinstance(t, Tensor)])
+    autograd.record("where", out, (condition, input, other))
+    return out
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    """torch.nonzero: int64 indices of nonzero elements, (n, ndim) or a tuple of 1-d tensors."""
+    found = np.nonzero(input._data if input.ndim else input._data.reshape(1))
+    if as_tuple:
+        return tuple(Tensor.wrap(i.astype(np.int64), dtypes.int64) for i in found)
+    stacked = np.stack(found, axis=1) if input.ndim else np.zeros((int(input._data != 0), 0), np.int64)
+    return Tensor.wrap(stacked.astype(np.int64), dtypes.int64)
+
+
+def index_put(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """torch.index_put (out of place): a copy of self with values written at an advanced-indexing key."""
+    from impl.memory import _expand_key, _numpy_key
+
+    key = _numpy_key(_expand_key(indices))
+    data = self._data.copy()
+    target_shape = np.shape(data[key])
+    try:
+        source = np.broadcast_to(dtypes.cast(values._data, self.dtype), target_shape)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to indexing "
+            f"result of shape {list(target_shape)}"
+        ) from None
+    if accumulate:
+        np.add.at(data, key, source)
+    else:
+        data[key] = source
+    out = new_tensor(data, tuple(self.shape), self.dtype)
+    autograd.record("index_put", out, (self, values), indices=indices, accumulate=accumulate)
+    return out
+
+
+# --- in-place -----------------------------------------------------------------------------------------
+
+
+def _write(self: Tensor, result: Tensor) -> Tensor:
+    """Store an out-of-place result into self (the in-place rule), bump the version, rebase history."""
+    check_inplace_cast(result.dtype, self.dtype)
+    if tuple(result.shape) != tuple(self.shape):
+        raise RuntimeError(
+            f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+        )
+    self._data[...] = dtypes.cast(result._data, self.dtype)
+    self._vc.bump()
+    autograd.rebase(self, result)
+    return self
+
+
+def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def op(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        autograd.check_inplace(self)
+        check_no_internal_overlap(self)
+        return _write(self, compute(self, *args, **kwargs))
+
+    op.__name__ = name
+    op.__doc__ = f"Tensor.{name}: in-place {compute.__name__}; the result must cast to self's dtype and shape."
+    return op
+
+
+def fill_(self: Tensor, value: Operand) -> Tensor:
+    """Tensor.fill_: every element := value (allowed on expanded tensors); value a number or 0-d tensor."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+        )
+    autograd.check_inplace(self)
+    source = value._data if isinstance(value, Tensor) else np.asarray(value)
+    self._data[...] = dtypes.cast(source, self.dtype)
+    self._vc.bump()
+    result = new_tensor(self._data, tuple(self.shape), self.dtype)
+    autograd.record("fill", result, (self, value))
+    autograd.rebase(self, result)
+    return self
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Tensor.zero_: every element := 0."""
+    autograd.check_inplace(self)
+    self._data[...] = 0
+    self._vc.bump()
+    result = new_tensor(self._data, tuple(self.shape), self.dtype)
+    autograd.record("zero", result, (self,))
+    autograd.rebase(self, result)
+    return self
+
+
+def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
+    """Tensor.copy_: src broadcast to self's shape, cast to self's dtype (any dtype is allowed)."""
+    autograd.check_inplace(self)
+    check_no_internal_overlap(self)
+    source = src if isinstance(src, Tensor) else as_operand(src, self.dtype)
+    expand(source, tuple(self.shape)) if source.ndim <= self.ndim else _copy_shape_error(self, source)
+    self._data[...] = dtypes.cast(np.broadcast_to(source._data, self._data.shape), self.dtype)
+    self._vc.bump()
+    result = new_tensor(self._data, tuple(self.shape), self.dtype)
+    autograd.record("copy", result, (self, src))
+    autograd.rebase(self, result)
+    return self
+
+
+def _copy_shape_error(self: Tensor, src: Tensor) -> None:
+    raise RuntimeError(
+        f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+        f"{list(broadcast_shape_of(tuple(self.shape), tuple(src.shape)))}"
+    )
+
+
+# --- methods and operators ------------------------------------------------------------------------
+
+
+def _flip(fn: Callable[[Operand, Operand], Tensor]) -> Callable[[Tensor, Operand], Tensor]:
+    def reflected(self: Tensor, other: Operand) -> Tensor:
+        return fn(other, self)
+
+    return reflected
+
+
+def _method_or_not_implemented(fn: Callable[..., Tensor]) -> Callable[..., Any]:
+    """Python operators return NotImplemented for operands that are neither tensors nor numbers."""
+
+    def operator(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, Tensor) and not is_scalar(other):
+            return NotImplemented
+        return fn(self, other)
+
+    return operator
+
+
+_FUNCTIONS = {
+    "add": add,
+    "sub": sub,
+    "subtract": sub,
+    "rsub": rsub,
+    "mul": mul,
+    "multiply": mul,
+    "div": div,
+    "divide": div,
+    "true_divide": div,
+    "floor_divide": floor_divide,
+    "remainder": remainder,
+    "pow": pow,
+    "square": square,
+    "reciprocal": reciprocal,
+    "maximum": maximum,
+    "minimum": minimum,
+    "eq": eq,
+    "ne": ne,
+    "lt": lt,
+    "le": le,
+    "gt": gt,
+    "ge": ge,
+    "equal": equal,
+    "exp": exp,
+    "log": log,
+    "sqrt": sqrt,
+    "sin": sin,
+    "cos": cos,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "neg": neg,
+    "negative": neg,
+    "abs": abs,
+    "relu": relu,
+    "clamp": clamp,
+    "clip": clamp,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
+    "sum": sum,
+    "mean": mean,
+    "max": max,
+    "min": min,
+    "argmax": argmax,
+    "argmin": argmin,
+    "all": all,
+    "any": any,
+    "mm": mm,
+    "bmm": bmm,
+    "dot": dot,
+    "mv": mv,
+    "matmul": matmul,
+    "nonzero": nonzero,
+    "bitwise_and": bitwise_and,
+    "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor,
+    "bitwise_not": bitwise_not,
+    "logical_not": logical_not,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "fill_": fill_,
+    "zero_": zero_,
+    "copy_": copy_,
+    "index_put": index_put,
+}
+_INPLACE = {
+    "add_": add,
+    "sub_": sub,
+    "mul_": mul,
+    "div_": div,
+    "floor_divide_": floor_divide,
+    "remainder_": remainder,
+    "pow_": pow,
+    "clamp_": clamp,
+    "clip_": clamp,
+    "neg_": neg,
+    "abs_": abs,
+    "exp_": exp,
+    "log_": log,
+    "sqrt_": sqrt,
+    "sin_": sin,
+    "cos_": cos,
+    "tanh_": tanh,
+    "sigmoid_": sigmoid,
+    "relu_": relu,
+    "square_": square,
+}
+_OPERATORS = {
+    "__add__": add,
+    "__radd__": _flip(add),
+    "__sub__": sub,
+    "__rsub__": rsub,
+    "__mul__": mul,
+    "__rmul__": _flip(mul),
+    "__truediv__": div,
+    "__rtruediv__": _rdiv,
+    "__floordiv__": floor_divide,
+    "__rfloordiv__": _flip(floor_divide),
+    "__mod__": remainder,
+    "__rmod__": _flip(remainder),
+    "__pow__": pow,
+    "__rpow__": _reflected_pow,
+    "__matmul__": matmul,
+    "__rmatmul__": _flip(matmul),
+    "__and__": bitwise_and,
+    "__rand__": _flip(bitwise_and),
+    "__or__": bitwise_or,
+    "__ror__": _flip(bitwise_or),
+    "__xor__": bitwise_xor,
+    "__rxor__": _flip(bitwise_xor),
+    "__eq__": eq,
+    "__ne__": ne,
+    "__lt__": lt,
+    "__le__": le,
+    "__gt__": gt,
+    "__ge__": ge,
+}
+for _name, _fn in _FUNCTIONS.items():
+    setattr(Tensor, _name, _fn)
+for _name, _fn in _INPLACE.items():
+    setattr(Tensor, _name, _inplace(_name, _fn))
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _method_or_not_implemented(_fn))
+for _dunder, _method in {
+    "__iadd__": "add_",
+    "__isub__": "sub_",
+    "__imul__": "mul_",
+    "__itruediv__": "div_",
+    "__ifloordiv__": "floor_divide_",
+    "__imod__": "remainder_",
+    "__ipow__": "pow_",
+}.items():
+    setattr(Tensor, _dunder, getattr(Tensor, _method))
+Tensor.__neg__ = neg
+Tensor.__abs__ = abs
+Tensor.__invert__ = bitwise_not
+Tensor.__pos__ = lambda self: self
+Tensor.__hash__ = object.__hash__  # defining __eq__ would otherwise drop hashing

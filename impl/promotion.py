@@ -1,0 +1,115 @@
+"""Type promotion for operations with several operands (torch's `at::native::result_type`).
+
+Operands come in three tiers, by priority:
+
+1. *dimensioned* tensors (ndim >= 1),
+2. *zero-dim* tensors (ndim == 0),
+3. *wrapped numbers*: Python scalars, whose dtype is bool, int64, the default
+   float dtype or the default complex dtype (complex64 for float32).
+
+Each tier is reduced with `promote_types`. A lower tier only matters when its
+*category* (bool < integral < floating < complex) is higher than the tiers above:
+`int32_tensor + 2.5` is float32 (the default), `int32_tensor + float64_zero_dim`
+is float64, `float16_tensor + 2.5` stays float16, `int8_tensor + 1000` stays int8.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from impl import dtypes
+from impl.dtypes import BOOL, COMPLEX, FLOATING, dtype, promote_types
+from impl.tensor import Tensor
+
+Scalar = bool | int | float | complex
+
+
+def is_scalar(value: Any) -> bool:
+    """A Python (or NumPy) number, which torch wraps as a 'wrapped number' operand."""
+    return isinstance(value, bool | int | float | complex | np.number | np.bool_)
+
+
+def scalar_dtype(value: Any) -> dtype:
+    """The dtype torch gives a Python scalar: bool, int64, default float, default complex.
+
+    NumPy scalars keep their own dtype (torch.tensor(np.float64(1)) is float64).
+    """
+    if isinstance(value, np.generic):
+        return dtypes.from_numpy_dtype(value.dtype)
+    for python_type, make in _SCALAR_DTYPES:
+        if isinstance(value, python_type):
+            return make()
+    raise RuntimeError(f"Could not infer dtype of {type(value).__name__}")
+
+
+_SCALAR_DTYPES = (
+    (bool, lambda: dtypes.bool),  # bool before int: bool is an int subclass
+    (int, lambda: dtypes.int64),
+    (float, dtypes.get_default_dtype),
+    (complex, dtypes.default_complex_dtype),
+)
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    """torch's combine_categories: a lower tier counts only through a higher category."""
+    if higher is None or lower is None:
+        return higher or lower
+    if higher.category == COMPLEX:
+        return higher
+    if lower.category == COMPLEX:  # keep the precision of a floating higher tier
+        return _complex_of(higher) if higher.category == FLOATING else lower
+    if higher.category == FLOATING:
+        return higher
+    if higher.category == BOOL or lower.category == FLOATING:
+        return promote_types(higher, lower)
+    return higher
+
+
+def _complex_of(real: dtype) -> dtype:
+    """toComplexType: float32/bfloat16 -> complex64, float64 -> complex128; float16 would be complex32."""
+    if real is dtypes.float16:
+        raise RuntimeError("impl does not support torch.complex32 (ComplexHalf), the result of float16 with complex")
+    return real.to_complex()
+
+
+def result_type(*operands: Tensor | Scalar) -> dtype:
+    """torch.result_type generalised to any number of operands (Tensors or Python scalars)."""
+    tiers: list[dtype | None] = [None, None, None]  # dimensioned, zero-dim, wrapped number
+    for operand in operands:
+        if isinstance(operand, Tensor):
+            tier, kind = (0 if operand.ndim > 0 else 1), operand.dtype
+        else:
+            tier, kind = 2, _wrapped_dtype(operand)
+        tiers[tier] = kind if tiers[tier] is None else promote_types(tiers[tier], kind)
+    found = _combine(tiers[0], _combine(tiers[1], tiers[2]))
+    assert found is not None, "result_type needs at least one operand"
+    return found
+
+
+def _wrapped_dtype(value: Any) -> dtype:
+    """A wrapped number's dtype: its category's default (NumPy scalars count as Python scalars)."""
+    if not is_scalar(value):
+        raise TypeError(f"expected a Tensor or a number, got {type(value).__name__}")
+    category = scalar_dtype(value).category
+    return {
+        dtypes.BOOL: dtypes.bool,
+        dtypes.INTEGRAL: dtypes.int64,
+        dtypes.FLOATING: dtypes.get_default_dtype(),
+        dtypes.COMPLEX: dtypes.default_complex_dtype(),
+    }[category]
+
+
+def float_result_type(*operands: Tensor | Scalar) -> dtype:
+    """For ops that always produce floats (true division, exp, sqrt...): bool/int -> the default dtype."""
+    found = result_type(*operands)
+    return found if found.category >= FLOATING else dtypes.get_default_dtype()
+
+
+def check_inplace_cast(result: dtype, self_dtype: dtype) -> None:
+    """The in-place rule: the op's result dtype must be castable to self's dtype (torch's can_cast)."""
+    if not dtypes.can_cast(result, self_dtype):
+        raise RuntimeError(
+            f"result type {result.scalar_type} can't be cast to the desired output type {self_dtype.scalar_type}"
+        )

@@ -1,0 +1,81 @@
+"""Command line: `python -m reports build RESULTS... -o reports/out/index.html`.
+
+Other commands:
+  python -m reports sample DIR            write realistic synthetic results (a CPU and a CUDA run)
+  python -m reports screenshot HTML -o PNG  a PNG of the report's top, taken with headless Chromium
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build one self-contained HTML report and summary.json")
+    build.add_argument("results", nargs="+", help="results files (*.jsonl), directories or glob patterns")
+    build.add_argument("-o", "--output", default="reports/out/index.html", help="HTML file to write")
+    build.add_argument("--title", default="tensorspec conformance report")
+    build.add_argument("--max-groups", type=int, default=200, help="divergence groups rendered per section")
+    build.add_argument("--samples", type=int, default=5, help="extra smallest cases listed per group")
+
+    sample = sub.add_parser("sample", help="write synthetic results for a demo report")
+    sample.add_argument("directory")
+
+    shot = sub.add_parser("screenshot", help="PNG of a built report (headless Chromium)")
+    shot.add_argument("html")
+    shot.add_argument("-o", "--output", default="docs/report.png")
+    shot.add_argument("--size", default="1280,1000", help="window width,height in CSS pixels")
+
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        from reports.build import build as build_report
+
+        try:
+            info = build_report(
+                args.results, args.output, title=args.title, max_groups=args.max_groups, samples=args.samples
+            )
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"wrote {info['html']} ({info['html_bytes'] / 1024:.0f} KiB) and {info['summary']}: "
+            f"{info['records']} records, {info['groups']} divergence groups, {info['total_s']:.2f} s"
+        )
+        for notice in info["notices"]:
+            print(f"warning: {notice}", file=sys.stderr)
+    elif args.command == "sample":
+        from reports import sample as synth
+
+        out = Path(args.directory)
+        synth.write(out / "impl-cpu.jsonl", synth.records(run_id="impl-cpu", cases=600, seed=1))
+        synth.write(
+            out / "numpy-cpu.jsonl", synth.records(run_id="numpy-cpu", engine="numpy", cases=600, seed=2)
+        )
+        synth.write(
+            out / "impl-cuda.jsonl",
+            synth.records(
+                run_id="impl-cuda", device="cuda", oracle_device="cuda", cases=300, seed=3, end=False
+            ),
+        )
+        print(f"wrote synthetic results to {out}")
+    else:
+        from reports.browser import Chromium, chromium_path
+
+        if chromium_path() is None:
+            print("error: no Chromium found (install Debian's `chromium`)", file=sys.stderr)
+            return 2
+        width, height = (int(v) for v in args.size.split(","))
+        with Chromium() as browser:
+            browser.open(Path(args.html).resolve().as_uri(), width=width, height=height)
+            size = browser.screenshot(args.output)
+        print(f"wrote {args.output} ({size / 1024:.0f} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

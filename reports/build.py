@@ -1,0 +1,302 @@
+"""Render a Summary as ONE self-contained HTML file (plus summary.json next to it).
+
+The page needs nothing but itself: CSS and the small filter/copy script are inline and
+pinned by a Content-Security-Policy of `default-src 'none'` with their sha256 hashes, so the
+page can load nothing from the network and no injected script could run. Every string that
+came from an engine is escaped by Jinja2's autoescape; the one JSON block the script reads is
+embedded with `tojson` (which writes <, >, & and ' as \\u escapes).
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import json
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from conformance.results import STATUSES
+from reports.summary import DIVERGENT, Column, Group, Summary, column_id, pass_rate, summarise, to_json
+
+STATUS_LABELS: dict[str, str] = {
+    "pass": "pass",
+    "fail": "fail",
+    "expected": "expected",
+    "stale": "stale",
+    "unsupported": "unsupported",
+    "not_run": "not run",
+    "error": "error",
+}
+STATUS_HELP: dict[str, str] = {
+    "pass": "engine and oracle agree",
+    "fail": "unexplained divergence",
+    "expected": "divergence listed in the engine's manifest",
+    "stale": "the manifest lists it, but the engine now agrees: remove the entry",
+    "unsupported": "the engine lacks a capability the scenario needs",
+    "not_run": "could not run here (e.g. no CUDA device)",
+    "error": "the engine crashed or hung on this case",
+}
+RATE_CLASSES: tuple[tuple[float, str], ...] = ((1.0, "r100"), (0.95, "r95"), (0.8, "r80"), (0.5, "r50"))
+"""Cell colour by pass rate: the first threshold the rate reaches; below all of them 'r0'."""
+DIFF_LIMIT = 4000
+"""Strings longer than this are highlighted whole instead of token by token."""
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+@dataclass
+class Cell:
+    """One matrix cell: status counts of an (area or scenario) x column."""
+
+    counts: Counter[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def ran(self) -> int:
+        return self.total - self.counts["unsupported"] - self.counts["not_run"]
+
+    @property
+    def rate(self) -> float | None:
+        return pass_rate(self.counts)
+
+    @property
+    def rate_class(self) -> str:
+        rate = self.rate
+        if rate is None:
+            return "rnone" if self.total else "rempty"
+        return next((cls for floor, cls in RATE_CLASSES if rate >= floor), "r0")
+
+    @property
+    def pct(self) -> str:
+        """The pass rate rounded down, so that 100% means every case passed."""
+        rate = self.rate
+        return "" if rate is None else "100%" if rate == 1 else f"{math.floor(rate * 1000) / 10:.1f}%"
+
+    @property
+    def segments(self) -> list[tuple[str, float, float]]:
+        """(status, x %, width %) of the stacked status bar, in STATUSES order."""
+        out, x = [], 0.0
+        for status in (*STATUSES, *sorted(set(self.counts) - set(STATUSES))):
+            n = self.counts.get(status, 0)
+            if n and self.total:
+                width = 100.0 * n / self.total
+                out.append((status, round(x, 3), round(width, 3)))
+                x += width
+        return out
+
+    @property
+    def badges(self) -> list[tuple[str, int]]:
+        return [
+            (s, n) for s, n in sorted(self.counts.items(), key=lambda i: _order(i[0])) if n and s != "pass"
+        ]
+
+
+def _order(status: str) -> int:
+    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+
+
+def mark_diff(oracle: str, engine: str) -> tuple[Markup, Markup]:
+    """Both strings escaped, with the tokens that differ between them wrapped in <mark>."""
+    if oracle == engine:
+        return escape(oracle), escape(engine)
+    if len(oracle) + len(engine) > DIFF_LIMIT:
+        return Markup("<mark>%s</mark>") % oracle, Markup("<mark>%s</mark>") % engine
+    a, b = _TOKEN.findall(oracle), _TOKEN.findall(engine)
+    out_a: list[Markup] = []
+    out_b: list[Markup] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for tokens, out, lo, hi in ((a, out_a, i1, i2), (b, out_b, j1, j2)):
+            text = "".join(tokens[lo:hi])
+            if text:
+                out.append(escape(text) if op == "equal" else Markup("<mark>%s</mark>") % text)
+    return Markup("").join(out_a), Markup("").join(out_b)
+
+
+def outcome_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the oracle-vs-engine table: every key of either rendered outcome, differing ones marked."""
+    oracle = record.get("oracle_outcome") or {}
+    engine = record.get("engine_outcome") or {}
+    if not isinstance(oracle, dict) or not isinstance(engine, dict):
+        oracle, engine = {"outcome": str(oracle)}, {"outcome": str(engine)}
+    rows = []
+    for key in [*oracle, *(k for k in engine if k not in oracle)]:
+        o = _text(oracle.get(key, "—"))
+        e = _text(engine.get(key, "—"))
+        mo, me = mark_diff(o, e)
+        rows.append({"key": key, "oracle": mo, "engine": me, "differs": o != e})
+    return rows
+
+
+def difference_rows(record: dict[str, Any], shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the differences table, leaving out those the outcome table already shows as they are."""
+    seen = {(str(r["oracle"]), str(r["engine"])) for r in shown if r["differs"]}
+    rows = []
+    for d in record.get("differences") or []:
+        mo, me = mark_diff(_text(d.get("oracle", "")), _text(d.get("engine", "")))
+        if (str(mo), str(me)) in seen:
+            continue
+        rows.append(
+            {"field": _text(d.get("field", "")), "name": _text(d.get("name", "")), "oracle": mo, "engine": me}
+        )
+    return rows
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _when(iso: Any) -> str:
+    """'2026-11-29T14:52:27.123+00:00' -> '2026-11-29 14:52:27' (whatever else: as is)."""
+    text = str(iso or "")
+    m = re.match(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)", text)
+    return f"{m[1]} {m[2]}" if m else text
+
+
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, int | float):
+        return "—"
+    minutes, secs = divmod(float(seconds), 60)
+    return f"{int(minutes)} min {secs:.0f} s" if minutes else f"{secs:.1f} s"
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=_when, duration=_duration, colid=column_id)
+    env.globals.update(
+        STATUSES=STATUSES, STATUS_LABELS=STATUS_LABELS, STATUS_HELP=STATUS_HELP, column_id=column_id
+    )
+    return env
+
+
+def _static(name: str) -> str:
+    return resources.files("reports").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def render(
+    summary: Summary, *, title: str = "tensorspec conformance report", max_groups: int = 200, samples: int = 5
+) -> str:
+    """The report page as one HTML string."""
+    css, js = _static("report.css"), _static("report.js")
+    cols = summary.columns
+
+    def cells(by_col: dict[Column, Counter[str]]) -> list[Cell]:
+        return [Cell(Counter(by_col.get(c, {}))) for c in cols]
+
+    matrix = [(area, cells(summary.counts[area])) for area in summary.areas]
+    totals = [Cell(summary.totals(col=c)) for c in cols]
+    scenario_rows = [
+        (area, scn, cells(by_col))
+        for (area, scn), by_col in sorted(
+            summary.scenario_counts.items(), key=lambda i: (summary.areas.index(i[0][0]), i[0][1])
+        )
+    ]
+    unexplained = [g for g in summary.groups if g.status in ("fail", "error") or g.status not in STATUSES]
+    manifest = [g for g in summary.groups if g.status in ("expected", "stale")]
+    data = {
+        "areas": [{"id": a, "label": a} for a in summary.areas],
+        "columns": [{"id": column_id(c), "label": f"{c[0]} · {c[1]}"} for c in cols],
+        "statuses": [{"id": s, "label": STATUS_LABELS[s]} for s in STATUSES],
+    }
+    sections = [
+        ("unexplained", "Unexplained divergences", unexplained, _view(unexplained, max_groups)),
+        ("manifest", "Expected divergences (manifest)", manifest, _view(manifest, max_groups)),
+    ]
+    csp = (
+        f"default-src 'none'; script-src {_csp_hash(js)}; style-src {_csp_hash(css)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        title=title,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        s=summary,
+        runs=list(summary.runs.values()),
+        columns=cols,
+        matrix=matrix,
+        totals=totals,
+        grand=Cell(summary.totals()),
+        scenario_rows=scenario_rows,
+        sections=sections,
+        gaps=summary.gaps,
+        samples=samples,
+        data=data,
+        css=Markup(css),
+        js=Markup(js),
+        csp=csp,
+    )
+
+
+def _view(groups: list[Group], limit: int) -> list[dict[str, Any]]:
+    """Template-ready view of the first `limit` groups (the rest are counted, not rendered)."""
+    views = []
+    for i, g in enumerate(groups[:limit]):
+        outcome = outcome_rows(g.record)
+        views.append(
+            {
+                "g": g,
+                "n": i,
+                "outcome": outcome,
+                "differences": difference_rows(g.record, outcome),
+                "reproduction": _text(g.record.get("reproduction") or ""),
+                "others": [c for c in g.samples if c != g.case],
+                "seeds": sorted(map(str, g.seeds), key=lambda seed: (len(seed), seed)),
+            }
+        )
+    return views
+
+
+def build(
+    inputs: list[str],
+    output: str | Path,
+    *,
+    title: str = "tensorspec conformance report",
+    max_groups: int = 200,
+    samples: int = 5,
+) -> dict[str, Any]:
+    """Write `output` (HTML) and summary.json beside it; returns sizes and timings."""
+    start = time.perf_counter()
+    summary = summarise(inputs, samples=samples)
+    loaded = time.perf_counter()
+    html = render(summary, title=title, max_groups=max_groups, samples=samples)
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    summary_path = out.with_name("summary.json")
+    summary_path.write_text(json.dumps(to_json(summary, max_samples=samples), indent=1, default=str), "utf-8")
+    done = time.perf_counter()
+    return {
+        "html": str(out),
+        "summary": str(summary_path),
+        "html_bytes": out.stat().st_size,
+        "summary_bytes": summary_path.stat().st_size,
+        "records": sum(src.records for src in summary.sources),
+        "groups": len(summary.groups),
+        "read_s": loaded - start,
+        "render_s": done - loaded,
+        "total_s": done - start,
+        "notices": summary.notices,
+        "divergent_statuses": DIVERGENT,
+    }

@@ -1,0 +1,535 @@
+"""Autograd: vector-Jacobian products, gradient accumulation, graph lifetime, grad modes and errors.
+
+torch's rules (docs: "Autograd mechanics", torch.autograd): backward(gradient) adds the VJP of every
+leaf that requires grad into its .grad (accumulating over calls; gradients of broadcast operands are
+summed back to their shape); saved tensors are freed after backward unless retain_graph=True, so a
+second backward through an op that saved tensors raises; under no_grad nothing is recorded;
+in-place changes to a leaf that requires grad, or to a tensor saved for backward, are errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from spec.broadcasting import _mutual_shapes
+from spec.engine import DTYPES, Capability, Engine
+from spec.outcome import Outcome, observe
+from spec.scenario import Case, scenario
+from spec.strategies import NUMPY_DTYPES, build, category, decode_index, shapes, spec_of
+
+GRAD_DTYPES = ("float32", "float64")
+
+# --- drawn inputs ---------------------------------------------------------------------------
+Domain = tuple[float, float]
+UNARY: dict[str, Domain] = {
+    "exp": (-3, 3),
+    "log": (0.125, 5),
+    "sqrt": (0.125, 5),
+    "sin": (-3, 3),
+    "cos": (-3, 3),
+    "tanh": (-3, 3),
+    "sigmoid": (-4, 4),
+    "relu": (-4, 4),
+    "neg": (-4, 4),
+}
+BINARY: dict[str, tuple[Domain, Domain | None]] = {
+    "add": ((-4, 4), (-4, 4)),
+    "sub": ((-4, 4), (-4, 4)),
+    "mul": ((-4, 4), (-4, 4)),
+    "div": ((-4, 4), None),  # None: nonzero, |x| in [0.5, 4]
+    "pow": ((0.5, 3), (-2, 2)),
+    "maximum": ((-4, 4), (-4, 4)),
+}
+"""Ops and the input domain each is differentiated on (inside the domain of the function)."""
+
+
+def _values(dtype: str, shape: tuple[int, ...], domain: Domain | None) -> st.SearchStrategy[np.ndarray]:
+    width = 32 if dtype == "float32" else 64
+    if domain is None:
+        magnitude = st.floats(0.5, 4, width=width)
+        elements = st.tuples(magnitude, st.booleans()).map(lambda v: v[0] if v[1] else -v[0])
+    else:
+        elements = st.floats(*domain, width=width)
+    return hnp.arrays(NUMPY_DTYPES[dtype], shape, elements=elements)
+
+
+@st.composite
+def _view_op(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[str, list[Any]]:
+    """A view op applicable to `shape` (ndim >= 1), with arguments built from the shape."""
+    ndim = len(shape)
+    dim = draw(st.integers(0, ndim - 1))
+    size = shape[dim]
+    start = draw(st.integers(0, max(size - 1, 0)))
+    options: list[tuple[str, list[Any]]] = [
+        ("reshape", [-1]),
+        ("view", [-1]),
+        ("transpose", [0, ndim - 1]),
+        ("permute", list(draw(st.permutations(range(ndim))))),
+        ("unsqueeze", [dim]),
+        ("squeeze", []),
+        ("narrow", [dim, start, draw(st.integers(0, size - start))]),
+        ("__getitem__", [Ellipsis, {"slice": [None, None, draw(st.integers(1, 3))]}]),
+        ("expand", [2, *shape]),
+    ]
+    if size > 0:
+        options.append(("select", [dim, draw(st.integers(-size, size - 1))]))
+    return draw(st.sampled_from(options))
+
+
+@st.composite
+def _vjp_cases(draw: st.DrawFn) -> Case:
+    dtype = draw(st.sampled_from(GRAD_DTYPES))
+    family = draw(st.sampled_from(("unary", "binary", "clamp", "reduce", "matmul", "join", "view")))
+    form, args, kwargs = "call", [], {}
+    if family == "unary":
+        op = draw(st.sampled_from(sorted(UNARY)))
+        inputs = [draw(_values(dtype, draw(shapes()), UNARY[op]))]
+    elif family == "binary":
+        op = draw(st.sampled_from(sorted(BINARY)))
+        pair = draw(_mutual_shapes(2))
+        inputs = [draw(_values(dtype, s, d)) for s, d in zip(pair, BINARY[op], strict=True)]
+    elif family == "clamp":
+        op, kwargs = "clamp", {"min": -1.0, "max": 1.0}
+        inputs = [draw(_values(dtype, draw(shapes()), (-3, 3)))]
+    elif family == "reduce":
+        op = draw(st.sampled_from(("sum", "mean", "max", "amax")))
+        shape = draw(shapes(min_side=1))
+        inputs = [draw(_values(dtype, shape, (-2, 2)).map(lambda a: a.round(1)))]  # ties for max
+        if op == "amax" or (op != "max" and shape and draw(st.booleans())):
+            kwargs = {"dim": draw(st.integers(-len(shape), len(shape) - 1)) if shape else 0}
+            kwargs["keepdim"] = draw(st.booleans())
+    elif family == "matmul":
+        op = "matmul"
+        n, k, m, b = (draw(st.integers(1, 4)) for _ in range(4))
+        lhs, rhs = draw(st.sampled_from((((k,), (k,)), ((n, k), (k,)), ((k,), (k, m)), ((n, k), (k, m)))))
+        lhs = (b, *lhs) if len(lhs) == 2 and draw(st.booleans()) else lhs
+        inputs = [draw(_values(dtype, s, (-2, 2))) for s in (lhs, rhs)]
+    elif family == "join":
+        op, form = draw(st.sampled_from(("cat", "stack"))), "list"
+        shape = list(draw(shapes(min_dims=1, max_dims=2, min_side=1)))
+        dim = draw(st.integers(0, len(shape) - 1))
+        inputs = []
+        for _ in range(draw(st.integers(2, 3))):
+            if op == "cat":
+                shape[dim] = draw(st.integers(0, 3))
+            inputs.append(draw(_values(dtype, tuple(shape), (-2, 2))))
+        args = [dim]
+    else:
+        form = "method"
+        shape = draw(shapes(min_dims=1, min_side=1))
+        op, args = draw(_view_op(shape))
+        inputs = [draw(_values(dtype, shape, (-2, 2)))]
+    return {
+        "op": op,
+        "form": form,
+        "dtype": dtype,
+        "inputs": [spec_of(a, dtype) for a in inputs],
+        "args": args,
+        "kwargs": kwargs,
+        "via": draw(st.sampled_from(("backward", "autograd_grad"))),
+        "cotangent_seed": draw(st.integers(0, 2**16)),
+    }
+
+
+def apply(engine: Engine, case: Case, inputs: list[Any]) -> Any:
+    """Run the case's op on engine tensors: torch.op(*inputs, *args), inputs[0].op(*args), or
+    torch.op(inputs, *args) for list ops (cat, stack)."""
+    args, kwargs = case["args"], case["kwargs"]
+    if case["form"] == "method":
+        if case["op"] == "__getitem__":
+            args = [decode_index(args)]
+        return engine.method(case["op"], inputs[0], *args, **kwargs)
+    if case["form"] == "list":
+        return engine.call(case["op"], inputs, *args, **kwargs)
+    return engine.call(case["op"], *inputs, *args, **kwargs)
+
+
+def cotangent(engine: Engine, like: Any, seed: int) -> Any:
+    """A standard-normal cotangent with `like`'s shape and dtype, from a seed in the case."""
+    dtype = engine.dtype(like)
+    values = np.random.default_rng(seed).standard_normal(engine.shape(like)).astype(NUMPY_DTYPES[dtype])
+    return build(engine, spec_of(values, dtype))
+
+
+@scenario(cases=_vjp_cases, requires=[Capability.AUTOGRAD])
+def vjp(engine: Engine, case: Case) -> Outcome:
+    """out = op(*inputs); out.backward(v) (or torch.autograd.grad(out, inputs, v)) with a random
+    cotangent v puts v^T J into each input's grad: broadcast inputs get gradients summed back to
+    their shape, max/amax split the gradient evenly between tied maxima, views route it to the
+    elements they select, relu's gradient at 0 is 0."""
+    out = Outcome()
+    with out.catching():
+        inputs = [build(engine, spec, requires_grad=True) for spec in case["inputs"]]
+        result = apply(engine, case, inputs)
+        out.tensors["output"] = observe(engine, result)
+        v = cotangent(engine, result, case["cotangent_seed"])
+        if case["via"] == "backward":
+            engine.backward(result, v)
+            grads = [engine.grad(x) for x in inputs]
+        else:
+            grads = list(engine.autograd_grad(result, tuple(inputs), v))
+        for i, g in enumerate(grads):
+            out.grads[f"x{i}"] = None if g is None else observe(engine, g)
+    return out
+
+
+@st.composite
+def _accumulation_cases(draw: st.DrawFn) -> Case:
+    op = draw(st.sampled_from(("mul", "div", "pow", "add")))
+    pair = draw(_mutual_shapes(2))
+    dtype = draw(st.sampled_from(GRAD_DTYPES))
+    inputs = [spec_of(draw(_values(dtype, s, d)), dtype) for s, d in zip(pair, BINARY[op], strict=True)]
+    return {
+        "op": op,
+        "form": "call",
+        "dtype": dtype,
+        "inputs": inputs,
+        "args": [],
+        "kwargs": {},
+        "calls": draw(st.integers(1, 3)),
+        "cotangent_seed": draw(st.integers(0, 2**16)),
+    }
+
+
+@scenario(cases=_accumulation_cases, requires=[Capability.AUTOGRAD, Capability.GRAD_ACCUMULATION])
+def accumulation(engine: Engine, case: Case) -> Outcome:
+    """k backward calls, each through a freshly built graph with its own cotangent, leave in .grad the
+    sum of the k VJPs; after `x.grad = None` the next backward starts again from zero."""
+    out = Outcome()
+    with out.catching():
+        inputs = [build(engine, spec, requires_grad=True) for spec in case["inputs"]]
+        for call in range(case["calls"] + 1):
+            if call == case["calls"]:
+                for i, x in enumerate(inputs):
+                    out.grads[f"x{i}"] = observe(engine, engine.grad(x))
+                    engine.set_grad(x, None)
+            result = apply(engine, case, inputs)
+            engine.backward(result, cotangent(engine, result, case["cotangent_seed"] + call))
+        for i, x in enumerate(inputs):
+            out.grads[f"x{i}_after_reset"] = observe(engine, engine.grad(x))
+    return out
+
+
+# --- finite cases on fixed values -------------------------------------------------------------
+X_VALUES = [0.5, -1.5, 2.0]
+Y_VALUES = [1.5, 0.25, -2.0]
+
+Graph = Callable[[Engine, Any, Any], Any]
+GRAPHS: dict[str, Graph] = {
+    "x + y": lambda e, x, y: e.call("add", x, y),
+    "x.sum()": lambda e, x, y: x,
+    "x.mean()": lambda e, x, y: e.call("mean", x),
+    "x.view(-1)": lambda e, x, y: e.method("view", x, -1),
+    "x * y": lambda e, x, y: e.call("mul", x, y),
+    "x * 2": lambda e, x, y: e.call("mul", x, 2),
+    "x.exp()": lambda e, x, y: e.call("exp", x),
+    "x ** 2": lambda e, x, y: e.call("pow", x, 2),
+    "x.relu()": lambda e, x, y: e.call("relu", x),
+    "x.sigmoid()": lambda e, x, y: e.call("sigmoid", x),
+    "x @ y": lambda e, x, y: e.call("matmul", x, y),
+}
+"""Graphs, reduced by .sum() before backward: the first four save no tensors for backward in torch."""
+
+
+def _leaves(engine: Engine, dtype: str = "float32") -> tuple[Any, Any]:
+    return (
+        engine.tensor(X_VALUES, dtype=dtype, requires_grad=True),
+        engine.tensor(Y_VALUES, dtype=dtype, requires_grad=True),
+    )
+
+
+def _record_grads(engine: Engine, out: Outcome, named: dict[str, Any]) -> None:
+    for name, t in named.items():
+        g = engine.grad(t)
+        out.grads[name] = None if g is None else observe(engine, g)
+
+
+@scenario(
+    cases=lambda: [{"graph": g, "retain_graph": r} for g, r in itertools.product(GRAPHS, (None, True))],
+    finite=True,
+    requires=[Capability.AUTOGRAD, Capability.RETAIN_GRAPH],
+)
+def retain_graph(engine: Engine, case: Case) -> Outcome:
+    """A second backward through the same graph works when the first used retain_graph=True, or when
+    no op in the graph saved tensors (add, sum, mean, view); otherwise it raises RuntimeError
+    ("Trying to backward through the graph a second time ..."). Grads accumulate over both calls."""
+    out = Outcome()
+    x, y = _leaves(engine)
+    try:
+        with out.catching():
+            loss = engine.call("sum", GRAPHS[case["graph"]](engine, x, y))
+            engine.backward(loss, retain_graph=case["retain_graph"])
+            engine.backward(loss)
+    finally:
+        _record_grads(engine, out, {"x": x, "y": y})
+    return out
+
+
+GRAD_MODES = ("no_grad", "set_grad_enabled_false", "set_grad_enabled_true", "no_grad_then_enabled", "detach")
+
+
+@scenario(cases=lambda: [{"mode": m} for m in GRAD_MODES], finite=True, requires=[Capability.AUTOGRAD])
+def grad_mode(engine: Engine, case: Case) -> Outcome:
+    """Under no_grad / set_grad_enabled(False), results of ops on tensors requiring grad do not
+    require grad and have no grad_fn; set_grad_enabled(True) re-enables recording even inside
+    no_grad; detach() gives a leaf that does not require grad."""
+    out = Outcome()
+    with out.catching():
+        x, _ = _leaves(engine)
+        mode = case["mode"]
+        if mode == "detach":
+            result = engine.call("mul", engine.method("detach", x), 2)
+        elif mode == "no_grad_then_enabled":
+            with engine.no_grad(), engine.set_grad_enabled(True):
+                result = engine.call("mul", x, 2)
+        else:
+            context = (
+                engine.no_grad() if mode == "no_grad" else engine.set_grad_enabled(mode.endswith("true"))
+            )
+            with context:
+                result = engine.call("mul", x, 2)
+        out.tensors["result"] = observe(engine, result)
+        out.facts |= {
+            "requires_grad": engine.requires_grad(result),
+            "is_leaf": engine.is_leaf(result),
+            "grad_fn": engine.grad_fn(result),
+        }
+    return out
+
+
+Expression = Callable[[Engine, Any, Any], Any]
+EXPRESSIONS: dict[str, Expression] = {
+    "x": lambda e, x, c: x,
+    "c": lambda e, x, c: c,
+    "x * 2": lambda e, x, c: e.call("mul", x, 2),
+    "x + c": lambda e, x, c: e.call("add", x, c),
+    "c * c": lambda e, x, c: e.call("mul", c, c),
+    "x.sum()": lambda e, x, c: e.call("sum", x),
+    "x.view(-1)": lambda e, x, c: e.method("view", x, -1),
+    "x[0]": lambda e, x, c: e.method("__getitem__", x, 0),
+    "x.clone()": lambda e, x, c: e.method("clone", x),
+    "x.detach()": lambda e, x, c: e.method("detach", x),
+    "x.exp()": lambda e, x, c: e.call("exp", x),
+    "x.to(float64)": lambda e, x, c: e.method("to", x, dtype="float64"),
+    "torch.cat([x, c])": lambda e, x, c: e.call("cat", [x, c]),
+    "x.expand(2, 3)": lambda e, x, c: e.method("expand", x, 2, 3),
+}
+"""Expressions over a leaf x requiring grad and a constant c (same values, no grad)."""
+
+
+@scenario(cases=lambda: [{"expr": e} for e in EXPRESSIONS], finite=True, requires=[Capability.AUTOGRAD])
+def graph_facts(engine: Engine, case: Case) -> Outcome:
+    """requires_grad propagates from any input requiring grad; results of recorded ops are non-leaves
+    with a grad_fn named after the op (MulBackward0, SumBackward0, ViewBackward0, ...); after
+    backward a leaf's .grad holds the gradient and a non-leaf's .grad stays None."""
+    out = Outcome()
+    with out.catching():
+        x, c = _leaves(engine)[0], engine.tensor(X_VALUES, dtype="float32")
+        result = EXPRESSIONS[case["expr"]](engine, x, c)
+        out.facts |= {
+            "requires_grad": engine.requires_grad(result),
+            "is_leaf": engine.is_leaf(result),
+            "grad_fn": engine.grad_fn(result),
+        }
+        if engine.requires_grad(result):
+            engine.backward(engine.call("sum", result))
+            with warnings.catch_warnings():  # torch warns when reading a non-leaf's .grad
+                warnings.simplefilter("ignore")
+                out.facts["result_grad_is_none"] = engine.grad(result) is None
+            _record_grads(engine, out, {"x": x})
+    return out
+
+
+def _inplace_on_leaf(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    engine.method("add_", x, 1)
+
+
+def _inplace_on_leaf_no_grad(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    with engine.no_grad():
+        engine.method("mul_", x, 2)
+    out.tensors["x"] = observe(engine, x)
+    out.facts["requires_grad"] = engine.requires_grad(x)
+
+
+def _setitem_on_leaf(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    engine.method("__setitem__", x, 0, 5.0)
+
+
+def _saved_output_modified(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    result = engine.call("exp", x)
+    engine.method("add_", result, 1)
+    engine.backward(engine.call("sum", result))
+
+
+def _saved_input_modified(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    a = engine.call("mul", x, 1)
+    b = engine.call("mul", a, a)
+    engine.method("add_", a, 1)
+    engine.backward(engine.call("sum", b))
+
+
+def _unsaved_input_modified(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    a = engine.call("mul", x, 1)
+    b = engine.call("add", a, a)
+    engine.method("add_", a, 1)
+    engine.backward(engine.call("sum", b))
+
+
+def _backward_non_scalar(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    engine.backward(engine.call("mul", x, 2))
+
+
+def _gradient_shape_mismatch(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    engine.backward(engine.call("mul", x, 2), engine.create("ones", (2,)))
+
+
+def _backward_without_grad_fn(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    engine.backward(engine.call("sum", engine.method("detach", x)))
+
+
+def _grad_unused(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    engine.autograd_grad(engine.call("sum", x), (x, y))
+
+
+def _grad_allow_unused(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    gx, gy = engine.autograd_grad(engine.call("sum", engine.call("exp", x)), (x, y), allow_unused=True)
+    out.grads |= {"x": observe(engine, gx), "y": None if gy is None else observe(engine, gy)}
+    out.facts["x.grad is None"] = engine.grad(x) is None  # autograd.grad does not touch .grad
+
+
+def _grad_of_intermediate(engine: Engine, out: Outcome, x: Any, y: Any) -> None:
+    a = engine.call("mul", x, y)
+    (ga,) = engine.autograd_grad(engine.call("sum", engine.call("exp", a)), (a,))
+    out.grads["a"] = observe(engine, ga)
+
+
+ERRORS: dict[str, Callable[[Engine, Outcome, Any, Any], None]] = {
+    "inplace_on_leaf": _inplace_on_leaf,
+    "inplace_on_leaf_no_grad": _inplace_on_leaf_no_grad,
+    "setitem_on_leaf": _setitem_on_leaf,
+    "saved_output_modified": _saved_output_modified,
+    "saved_input_modified": _saved_input_modified,
+    "unsaved_input_modified": _unsaved_input_modified,
+    "backward_non_scalar": _backward_non_scalar,
+    "gradient_shape_mismatch": _gradient_shape_mismatch,
+    "backward_without_grad_fn": _backward_without_grad_fn,
+    "grad_unused": _grad_unused,
+    "grad_allow_unused": _grad_allow_unused,
+    "grad_of_intermediate": _grad_of_intermediate,
+}
+"""Situations autograd rejects (and their legal neighbours), on leaves x and y requiring grad."""
+
+_ERROR_NEEDS = {
+    "saved_output_modified": Capability.VERSION_COUNTER,
+    "saved_input_modified": Capability.VERSION_COUNTER,
+}
+
+
+@scenario(
+    cases=lambda: [{"situation": s} for s in ERRORS],
+    finite=True,
+    requires=[Capability.AUTOGRAD, Capability.INPLACE],
+)
+def errors(engine: Engine, case: Case) -> Outcome:
+    """torch raises RuntimeError for: in-place ops on a leaf requiring grad (allowed under no_grad);
+    backward after an in-place change of a tensor saved for backward (version counter; tensors
+    not saved may change); backward() on a non-scalar without gradient; a gradient of the wrong
+    shape; backward of a tensor without grad_fn; autograd.grad w.r.t. an unused input unless
+    allow_unused=True (which returns None for it)."""
+    needed = _ERROR_NEEDS.get(case["situation"])
+    if needed is not None and needed not in engine.capabilities:
+        return Outcome(unsupported=needed.value)
+    out = Outcome()
+    x, y = _leaves(engine)
+    with out.catching():
+        ERRORS[case["situation"]](engine, out, x, y)
+    _record_grads(engine, out, {"x.grad": x, "y.grad": y})
+    return out
+
+
+@scenario(
+    cases=lambda: [
+        {"dtype": d, "via": v} for d, v in itertools.product(DTYPES, ("tensor", "requires_grad_"))
+    ],
+    finite=True,
+    requires=[Capability.AUTOGRAD],
+)
+def requires_grad_dtype(engine: Engine, case: Case) -> Outcome:
+    """Only floating point and complex tensors can require grad: tensor(..., requires_grad=True) and
+    t.requires_grad_() on bool/integer dtypes raise RuntimeError."""
+    out = Outcome()
+    with out.catching():
+        values = [1, 0, 1] if category(case["dtype"]) != "bool" else [True, False, True]
+        if case["via"] == "tensor":
+            t = engine.tensor(values, dtype=case["dtype"], requires_grad=True)
+        else:
+            t = engine.method("requires_grad_", engine.tensor(values, dtype=case["dtype"]))
+        out.facts["requires_grad"] = engine.requires_grad(t)
+    return out
+
+
+def _custom(engine: Engine, kind: str, out: Outcome) -> Callable[..., Any]:
+    """A custom autograd.Function of the given kind, built from engine ops."""
+
+    def forward(ctx: Any, x: Any, y: Any) -> Any:
+        ctx.save_for_backward(x, y)
+        return engine.call("mul", x, y)
+
+    def backward(ctx: Any, g: Any) -> tuple[Any, Any]:
+        x, y = ctx.saved_tensors
+        out.facts["needs_input_grad"] = tuple(bool(n) for n in ctx.needs_input_grad)
+        gx, gy = engine.call("mul", g, y), engine.call("mul", g, x)
+        if kind == "scaled_backward":  # deliberately not the derivative: the engine must use it
+            return engine.call("mul", gx, 3.0), gy
+        if kind == "none_for_y":
+            return gx, None
+        return gx, gy
+
+    def forward_scalar(ctx: Any, x: Any, k: float) -> Any:
+        ctx.k = k
+        return engine.call("mul", x, k)
+
+    def backward_scalar(ctx: Any, g: Any) -> tuple[Any, None]:
+        return engine.call("mul", g, ctx.k), None
+
+    if kind == "scalar_argument":
+        return engine.custom_function(forward_scalar, backward_scalar)
+    return engine.custom_function(forward, backward)
+
+
+CUSTOM_KINDS = ("product", "scaled_backward", "none_for_y", "y_constant", "scalar_argument")
+
+
+@scenario(
+    cases=lambda: [{"kind": k} for k in CUSTOM_KINDS],
+    finite=True,
+    requires=[Capability.AUTOGRAD, Capability.CUSTOM_FUNCTION],
+)
+def custom_function(engine: Engine, case: Case) -> Outcome:
+    """A torch.autograd.Function's .apply records one node whose backward is the user's: the grads
+    are what backward returns (even when it is not the true derivative), None means no gradient,
+    ctx.needs_input_grad says which inputs require grad, saved tensors come back unchanged, and
+    non-tensor arguments get a None gradient."""
+    out = Outcome()
+    with out.catching():
+        kind = case["kind"]
+        x, y = _leaves(engine)
+        if kind == "y_constant":
+            y = engine.tensor(Y_VALUES, dtype="float32")
+        result = (
+            _custom(engine, kind, out)(x, 2.5)
+            if kind == "scalar_argument"
+            else _custom(engine, kind, out)(x, y)
+        )
+        out.tensors["output"] = observe(engine, result)
+        out.facts["grad_fn_is_none"] = engine.grad_fn(result) is None
+        engine.backward(engine.call("sum", result))
+        _record_grads(engine, out, {"x": x, "y": y})
+    return out

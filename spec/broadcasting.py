@@ -1,0 +1,211 @@
+"""Broadcasting: shapes of elementwise results, expand/broadcast_to/broadcast_tensors, and its errors.
+
+torch's rule (docs: "Broadcasting semantics"): shapes are aligned at their trailing dimension; each
+pair of sizes must be equal or one of them 1 (a missing dimension counts as 1); the result takes
+the larger size. An in-place op may broadcast its other operands but never `self`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from spec.engine import DTYPES, Capability, Engine
+from spec.outcome import Outcome, aliasing_groups, observe
+from spec.scenario import Case, scenario
+from spec.strategies import MAX_DIMS, MAX_SIDE, build, shapes, tensor_specs
+
+BINARY_OPS = ("add", "sub", "mul", "maximum", "eq")
+TERNARY_OPS = ("where", "addcmul", "clamp")
+
+
+@st.composite
+def _mutual_shapes(draw: st.DrawFn, count: int) -> list[tuple[int, ...]]:
+    """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4."""
+    min_side = draw(st.sampled_from((1, 1, 1, 0)))
+    drawn = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=count, min_dims=0, max_dims=MAX_DIMS, min_side=min_side, max_side=MAX_SIDE
+        )
+    )
+    return list(drawn.input_shapes)
+
+
+@st.composite
+def _elementwise_cases(draw: st.DrawFn) -> Case:
+    op = draw(st.sampled_from(BINARY_OPS + TERNARY_OPS))
+    operand_shapes = draw(_mutual_shapes(3 if op in TERNARY_OPS else 2))
+    dtype = draw(st.sampled_from(DTYPES))
+    dtypes = ["bool", dtype, dtype] if op == "where" else [dtype] * len(operand_shapes)
+    operands = [draw(tensor_specs(d, s)) for d, s in zip(dtypes, operand_shapes, strict=True)]
+    return {"op": op, "dtype": dtype, "operands": operands}
+
+
+@scenario(cases=_elementwise_cases)
+def elementwise(engine: Engine, case: Case) -> Outcome:
+    """torch.<op>(*operands) broadcasts all operands (whatever their layout: transposed, strided,
+    expanded) to their common shape; values are the op applied elementwise."""
+    out = Outcome()
+    with out.catching():
+        operands = [build(engine, spec) for spec in case["operands"]]
+        out.tensors["result"] = observe(engine, engine.call(case["op"], *operands))
+    return out
+
+
+@scenario(cases=lambda: _mutual_shapes(3).map(lambda s: {"shapes": [list(x) for x in s]}))
+def broadcast_shapes(engine: Engine, case: Case) -> Outcome:
+    """torch.broadcast_shapes(*shapes) is the broadcast of the shapes, without making tensors."""
+    out = Outcome()
+    with out.catching():
+        out.facts["shape"] = tuple(engine.call("broadcast_shapes", *map(tuple, case["shapes"])))
+    return out
+
+
+@st.composite
+def _tensors_cases(draw: st.DrawFn) -> Case:
+    operand_shapes = draw(_mutual_shapes(draw(st.integers(2, 3))))
+    dtype = draw(st.sampled_from(DTYPES))
+    return {"dtype": dtype, "operands": [draw(tensor_specs(dtype, s)) for s in operand_shapes]}
+
+
+@scenario(cases=_tensors_cases, requires=[Capability.VIEWS, Capability.STRIDES])
+def broadcast_tensors(engine: Engine, case: Case) -> Outcome:
+    """torch.broadcast_tensors(*ts) returns expanded views: the common shape, stride 0 on broadcast
+    dimensions, the input's strides elsewhere, sharing memory with its input."""
+    out = Outcome()
+    with out.catching():
+        inputs = [build(engine, spec) for spec in case["operands"]]
+        outputs = engine.call("broadcast_tensors", *inputs)
+        for i, t in enumerate(outputs):
+            out.tensors[f"out{i}"] = observe(engine, t, layout=True)
+        named = {f"in{i}": t for i, t in enumerate(inputs)} | {f"out{i}": t for i, t in enumerate(outputs)}
+        out.aliasing = aliasing_groups(engine, named)
+    return out
+
+
+@st.composite
+def _expand_cases(draw: st.DrawFn) -> Case:
+    """A target shape and an input shape taken from its trailing dims, some of them set to 1; kept
+    dims are sometimes written -1 in the size argument."""
+    target = draw(shapes(max_dims=MAX_DIMS))
+    ndim = draw(st.integers(0, len(target)))
+    lead = len(target) - ndim
+    source, sizes = [], list(target)
+    for i, n in enumerate(target[lead:], start=lead):
+        kind = draw(st.sampled_from(("keep", "minus_one", "one")))
+        source.append(1 if kind == "one" else n)
+        sizes[i] = -1 if kind == "minus_one" else n
+    op = draw(st.sampled_from(("expand", "broadcast_to")))
+    return {"op": op, "input": draw(tensor_specs(st.sampled_from(DTYPES), tuple(source))), "sizes": sizes}
+
+
+@scenario(cases=_expand_cases, requires=[Capability.VIEWS, Capability.STRIDES])
+def expand(engine: Engine, case: Case) -> Outcome:
+    """t.expand(*sizes) / torch.broadcast_to(t, sizes): a view of the broadcast shape with stride 0 on
+    new and size-1 dims; -1 keeps a dimension's size."""
+    out = Outcome()
+    with out.catching():
+        t = build(engine, case["input"])
+        if case["op"] == "expand":
+            result = engine.method("expand", t, tuple(case["sizes"]))
+        else:
+            result = engine.call("broadcast_to", t, tuple(case["sizes"]))
+        out.tensors["result"] = observe(engine, result, layout=True)
+        out.aliasing = aliasing_groups(engine, {"input": t, "result": result})
+    return out
+
+
+@st.composite
+def _incompatible_cases(draw: st.DrawFn) -> Case:
+    """Two shapes that cannot broadcast: copy a shape (sides >= 2), change one dim to another size
+    >= 2, then keep a suffix holding that dim and set some of its other dims to 1."""
+    a = list(draw(shapes(min_dims=1, min_side=2)))
+    i = draw(st.integers(0, len(a) - 1))
+    b = list(a)
+    b[i] = a[i] + draw(st.integers(1, 2))
+    start = draw(st.integers(0, i))
+    ones = draw(st.lists(st.booleans(), min_size=len(a), max_size=len(a)))
+    b = [1 if one and j != i else n for j, (n, one) in enumerate(zip(b, ones, strict=True))][start:]
+    pair = [b, a] if draw(st.booleans()) else [a, b]
+    return {
+        "op": draw(st.sampled_from(("add", "broadcast_shapes", "broadcast_tensors", "expand"))),
+        "shapes": pair,
+    }
+
+
+@scenario(cases=_incompatible_cases)
+def incompatible(engine: Engine, case: Case) -> Outcome:
+    """Shapes with a dimension pair of different sizes, neither 1, do not broadcast: torch.add and
+    torch.broadcast_tensors raise RuntimeError ("The size of tensor a (3) must match the size of
+    tensor b (4) at non-singleton dimension 1"), broadcast_shapes its own RuntimeError, and
+    t.expand(*other) "The expanded size of the tensor ... must match the existing size ..."."""
+    out = Outcome()
+    a, b = (tuple(s) for s in case["shapes"])
+    with out.catching():
+        if case["op"] == "broadcast_shapes":
+            out.facts["shape"] = tuple(engine.call("broadcast_shapes", a, b))
+            return out
+        ta = engine.create("zeros", a)
+        if case["op"] == "expand":
+            result = engine.method("expand", ta, *b)
+        else:
+            tb = engine.create("zeros", b)
+            result = engine.call(case["op"], ta, tb)
+        out.facts["shape"] = tuple(engine.shape(result)) if engine.is_tensor(result) else None
+    return out
+
+
+@st.composite
+def _inplace_cases(draw: st.DrawFn) -> Case:
+    self_shape, other_shape = draw(_mutual_shapes(2))
+    specs = [
+        draw(tensor_specs("float32", s, layouts=("contiguous", "transposed", "strided")))
+        for s in (self_shape, other_shape)
+    ]
+    return {"op": draw(st.sampled_from(("add_", "mul_", "copy_"))), "self": specs[0], "other": specs[1]}
+
+
+@scenario(cases=_inplace_cases, requires=[Capability.INPLACE])
+def inplace(engine: Engine, case: Case) -> Outcome:
+    """self.<op>_(other) broadcasts `other` to self's shape; when the broadcast shape differs from
+    self's, torch raises RuntimeError ("output with shape [3] doesn't match the broadcast shape
+    [2, 3]") and self is unchanged in shape."""
+    out = Outcome()
+    with out.catching():
+        self_, other = build(engine, case["self"]), build(engine, case["other"])
+        engine.method(case["op"], self_, other)
+        out.tensors["self"] = observe(engine, self_)
+    return out
+
+
+@st.composite
+def _into_expanded_cases(draw: st.DrawFn) -> Case:
+    """A base with some dims of size 1 and a target expanding them (to 1 or more: no overlap then)."""
+    target = draw(shapes(min_dims=1, min_side=1))
+    collapsed = draw(st.lists(st.booleans(), min_size=len(target), max_size=len(target)))
+    source = [1 if c else n for c, n in zip(collapsed, target, strict=True)]
+    op = draw(st.sampled_from(("add_", "mul_", "fill_", "zero_", "copy_")))
+    return {"op": op, "source_shape": source, "shape": list(target)}
+
+
+_OTHER: dict[str, Any] = {"add_": 1, "mul_": 2, "fill_": 3}
+
+
+@scenario(cases=_into_expanded_cases, requires=[Capability.INPLACE, Capability.VIEWS])
+def inplace_into_expanded(engine: Engine, case: Case) -> Outcome:
+    """Writing in place into an expanded tensor whose elements overlap in memory raises RuntimeError
+    ("unsupported operation: more than one element of the written-to tensor refers to a single
+    memory location..."); without overlap the write lands in the base."""
+    out = Outcome()
+    with out.catching():
+        base = engine.create("ones", tuple(case["source_shape"]))
+        view = engine.method("expand", base, *case["shape"])
+        op = case["op"]
+        if op == "copy_":
+            engine.method(op, view, engine.create("full", tuple(case["shape"]), 4.0))
+        else:
+            engine.method(op, view, *([_OTHER[op]] if op in _OTHER else []))
+        out.tensors["base"] = observe(engine, base)
+    return out

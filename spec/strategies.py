@@ -1,0 +1,205 @@
+"""Inputs for drawn scenarios, in three layers, and how a case's tensor is built on an engine.
+
+1. ordinary values: small finite numbers of the dtype;
+2. extremal values: nan, +-inf, -0.0, integer min/max, subnormals, the dtype's max (per dtype);
+3. layouts: 0-dim and zero-size shapes, and tensors that are transposed, strided (sliced with a
+   step) or expanded, built *through the engine* so that its own view machinery is exercised.
+
+A tensor in a case is a *tensor spec*, plain data whose repr is valid Python:
+    {"dtype": "float32", "shape": [2, 3], "values": [[...], [...]], "layout": "transposed"}
+Non-finite floats are written as strings ("nan", "-inf", "(nan+1j)"), since repr(nan) is not
+Python; an "expanded" spec also carries "source_shape", the shape of its values before expand.
+Strategies are constructive (no filters); arrays are capped at 4 per dim and 3 dims (64 elements),
+or 8 per dim in 2 dims.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from spec.engine import DTYPES, Engine
+
+NUMPY_DTYPES: dict[str, np.dtype] = {
+    name: np.dtype(ml_dtypes.bfloat16 if name == "bfloat16" else name) for name in DTYPES
+}
+"""torch dtype name -> the NumPy dtype holding its values (bfloat16 through ml_dtypes)."""
+
+LAYOUTS: tuple[str, ...] = ("contiguous", "transposed", "strided", "expanded")
+MAX_SIDE = 4
+MAX_DIMS = 3
+ORDINARY_BOUND = 100
+
+
+def category(dtype: str) -> str:
+    """'bool', 'int', 'float' or 'complex': the promotion category of a torch dtype name."""
+    if dtype == "bool":
+        return "bool"
+    return {"u": "int", "i": "int", "c": "complex"}.get(NUMPY_DTYPES[dtype].kind, "float")
+
+
+# --- layer 1 and 2: element values ------------------------------------------------------------
+def _finfo(dtype: str) -> Any:
+    return ml_dtypes.finfo(NUMPY_DTYPES[dtype]) if dtype == "bfloat16" else np.finfo(NUMPY_DTYPES[dtype])
+
+
+def special_values(dtype: str) -> list[Any]:
+    """The extremal values of a dtype, as Python scalars."""
+    kind = category(dtype)
+    if kind == "bool":
+        return [False, True]
+    if kind == "int":
+        info = np.iinfo(NUMPY_DTYPES[dtype])
+        return sorted({int(info.min), int(info.max), 0, 1, -1 if info.min < 0 else 2})
+    real = "float32" if dtype == "complex64" else "float64" if dtype == "complex128" else dtype
+    info = _finfo(real)
+    floats = [math.nan, math.inf, -math.inf, -0.0, float(info.max), float(-info.max), float(info.tiny)]
+    floats.append(float(info.smallest_subnormal))
+    if kind == "float":
+        return floats
+    return [complex(floats[i], floats[j]) for i, j in ((0, 3), (1, 0), (3, 2), (4, 5), (7, 6), (3, 3))]
+
+
+def _element_dtype(dtype: str) -> np.dtype:
+    """The NumPy dtype hypothesis draws in (bfloat16 values are drawn as float32 then rounded)."""
+    return np.dtype(np.float32) if dtype == "bfloat16" else NUMPY_DTYPES[dtype]
+
+
+def elements(dtype: str, *, extremal: bool = False) -> st.SearchStrategy[Any]:
+    """Scalars of `dtype`: ordinary ones (|x| <= 100, finite, normal) or the whole range plus specials."""
+    np_dtype = _element_dtype(dtype)
+    kind = category(dtype)
+    if kind == "bool":
+        return st.booleans()
+    if kind == "int":
+        info = np.iinfo(np_dtype)
+        if extremal:
+            return st.one_of(
+                st.sampled_from(special_values(dtype)), st.integers(int(info.min), int(info.max))
+            )
+        return st.integers(max(int(info.min), -ORDINARY_BOUND), min(int(info.max), ORDINARY_BOUND))
+    if extremal:
+        return st.one_of(st.sampled_from(special_values(dtype)), hnp.from_dtype(np_dtype))
+    finite = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
+    if kind == "complex":
+        return hnp.from_dtype(np_dtype, max_magnitude=ORDINARY_BOUND, **finite)
+    return hnp.from_dtype(np_dtype, min_value=-ORDINARY_BOUND, max_value=ORDINARY_BOUND, **finite)
+
+
+def arrays(dtype: str, shape: tuple[int, ...], *, extremal: bool = False) -> st.SearchStrategy[np.ndarray]:
+    """NumPy arrays of torch dtype `dtype` (bfloat16 via ml_dtypes) and the given shape."""
+    drawn = hnp.arrays(_element_dtype(dtype), shape, elements=elements(dtype, extremal=extremal))
+    return drawn.map(lambda a: a.astype(NUMPY_DTYPES[dtype])) if dtype == "bfloat16" else drawn
+
+
+def shapes(
+    *, min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 0, max_side: int = MAX_SIDE
+) -> st.SearchStrategy[tuple[int, ...]]:
+    """Array shapes within the size caps (0-dim and zero-size included by default)."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+# --- encoding arrays as plain data ----------------------------------------------------------
+def _encode_scalar(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if isinstance(x, complex) and not (math.isfinite(x.real) and math.isfinite(x.imag)):
+        return str(x)
+    return x
+
+
+def _walk(data: Any, leaf: Any) -> Any:
+    return [_walk(x, leaf) for x in data] if isinstance(data, list) else leaf(data)
+
+
+def encode(array: np.ndarray) -> Any:
+    """Nested lists of Python scalars, non-finite floats as strings: valid Python under repr."""
+    if array.dtype == NUMPY_DTYPES["bfloat16"]:
+        array = array.astype(np.float32)
+    return _walk(array.tolist(), _encode_scalar)
+
+
+def decode(values: Any, dtype: str) -> Any:
+    """Inverse of `encode`: nested lists of Python scalars (strings back to float/complex)."""
+    cast = complex if category(dtype) == "complex" else float
+    return _walk(values, lambda x: cast(x) if isinstance(x, str) else x)
+
+
+def decode_index(items: list[Any]) -> tuple[Any, ...]:
+    """A plain-data index as Python's: {"slice": [start, stop, step]} -> slice; ints, None, Ellipsis kept."""
+    return tuple(slice(*item["slice"]) if isinstance(item, dict) else item for item in items)
+
+
+def to_array(spec: dict[str, Any]) -> np.ndarray:
+    """The logical values of a tensor spec as a NumPy array (for tests and oracles-free checks)."""
+    source = spec.get("source_shape", spec["shape"])
+    values = np.array(decode(spec["values"], spec["dtype"]), dtype=NUMPY_DTYPES[spec["dtype"]])
+    return np.broadcast_to(values.reshape(source), tuple(spec["shape"]))
+
+
+def spec_of(array: np.ndarray, dtype: str, layout: str = "contiguous") -> dict[str, Any]:
+    """A tensor spec for a NumPy array (contiguous, transposed or strided layout)."""
+    return {"dtype": dtype, "shape": list(array.shape), "values": encode(array), "layout": layout}
+
+
+# --- layer 3: layouts, built through the engine -----------------------------------------------
+def _contiguous(engine: Engine, values: Any, dtype: str, shape: list[int], requires_grad: bool) -> Any:
+    if math.prod(shape) == 0:  # nested lists cannot say (0, 3)
+        return engine.create("zeros", tuple(shape), dtype=dtype, requires_grad=requires_grad)
+    return engine.tensor(values, dtype=dtype, requires_grad=requires_grad)
+
+
+def build(engine: Engine, spec: dict[str, Any], *, requires_grad: bool = False) -> Any:
+    """Make the engine tensor a spec describes, with its layout (views of a fresh tensor)."""
+    dtype, shape, layout = spec["dtype"], list(spec["shape"]), spec.get("layout", "contiguous")
+    values = decode(spec["values"], dtype)
+    ndim = len(shape)
+    if layout == "transposed" and ndim >= 2:
+        stored = np.array(values, dtype=object).reshape(shape).transpose()
+        base = _contiguous(engine, stored.tolist(), dtype, list(stored.shape), requires_grad)
+        return engine.method("permute", base, tuple(reversed(range(ndim))))
+    if layout == "strided" and ndim >= 1:
+        padded = np.zeros((*shape[:-1], 2 * shape[-1]), dtype=object)
+        padded[..., ::2] = np.array(values, dtype=object).reshape(shape)
+        base = _contiguous(engine, padded.tolist(), dtype, list(padded.shape), requires_grad)
+        return engine.method("__getitem__", base, (Ellipsis, slice(None, None, 2)))
+    if layout == "expanded":
+        base = _contiguous(engine, values, dtype, list(spec["source_shape"]), requires_grad)
+        return engine.method("expand", base, *shape)
+    return _contiguous(engine, values, dtype, shape, requires_grad)
+
+
+@st.composite
+def tensor_specs(
+    draw: st.DrawFn,
+    dtype: str | st.SearchStrategy[str],
+    shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]] | None = None,
+    *,
+    layouts: tuple[str, ...] = LAYOUTS,
+    extremal: bool | None = None,
+) -> dict[str, Any]:
+    """A tensor spec: dtype, shape (drawn within the caps unless given), values of either layer, a layout."""
+    dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else dtype
+    shape = shapes() if shape is None else shape
+    shape = tuple(draw(shape) if isinstance(shape, st.SearchStrategy) else shape)
+    extremal = draw(st.booleans()) if extremal is None else extremal
+    possible = [name for name in layouts if _fits(name, shape)] or ["contiguous"]
+    layout = draw(st.sampled_from(possible))
+    if layout != "expanded":
+        return spec_of(draw(arrays(dtype, shape, extremal=extremal)), dtype, layout)
+    collapsed = draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
+    source = tuple(1 if c else n for c, n in zip(collapsed, shape, strict=True))
+    spec = spec_of(draw(arrays(dtype, source, extremal=extremal)), dtype, layout)
+    return {**spec, "shape": list(shape), "source_shape": list(source)}
+
+
+def _fits(layout: str, shape: tuple[int, ...]) -> bool:
+    """Layouts that differ from contiguous for this shape."""
+    return {"transposed": len(shape) >= 2, "strided": len(shape) >= 1, "expanded": len(shape) >= 1}.get(
+        layout, True
+    )

@@ -1,0 +1,1 @@
+"""tensorspec's own tests."""

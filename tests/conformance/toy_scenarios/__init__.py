@@ -1,0 +1,1 @@
+"""Small scenarios for testing the harness itself (registered only when imported)."""
