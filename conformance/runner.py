@@ -44,6 +44,7 @@ DEFAULT_TIMEOUT_S = 10.0
 
 _DTYPE_NAMES = frozenset(DTYPES)
 _CONTAINERS = (str, dict, list, tuple)
+AGGREGATED = frozenset({"pass", "unsupported", "not_run"})  # statuses recorded as counts, never case by case
 CONTEXT_FIELDS = ("kind", "run_id", "engine", "oracle", "device", "oracle_device")
 
 
@@ -258,7 +259,7 @@ class Harness:
                 if not state["shrinking"]:
                     tally.add(verdict)
 
-        run = given(st.lists(sc.cases(), min_size=self.batch_size, max_size=self.batch_size))(check_batch)
+        run = given(_batches(sc.cases(), self.batch_size))(check_batch)
         run._hypothesis_internal_add_digest = sc.id.encode()  # distinct seed and database key per scenario
         run = settings(
             parent=settings.get_profile(self.profile) if self.profile else settings.default,
@@ -369,7 +370,7 @@ class _Tally:
         label = v.entry.label if v.entry is not None else None
         if v.status in ("fail", "error"):
             self.failures.append(self.harness.failure_message(self.target.scenario, v))
-        if v.status == "pass" or self.counts[v.status] > FULL_RECORDS:
+        if v.status in AGGREGATED or self.counts[v.status] > FULL_RECORDS:
             key = (v.status, label, v.reason if v.status != "pass" else "")
             self.aggregated[key] += 1
             self.seconds[key] += v.duration_s
@@ -570,3 +571,14 @@ class _deadline:
             signal.signal(signal.SIGALRM, handler)
             if remaining:
                 signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - self.start), 1e-3))
+
+
+def _batches(cases: st.SearchStrategy[Case], size: int) -> st.SearchStrategy[list[Case]]:
+    """Lists of 1..size cases, drawn mostly long (hypothesis' own average would be ~6, too few to
+    amortise its per-example cost), whose length still shrinks: the shrinker cuts the passing cases
+    away before shrinking the failing one (a fixed-size batch would shrink every case)."""
+    batches = st.lists(cases, min_size=1, max_size=size)
+    inner = getattr(batches, "wrapped_strategy", batches)
+    if hasattr(inner, "average_size"):  # hypothesis' ListStrategy; without it, batches stay short
+        inner.average_size = 0.75 * size
+    return batches

@@ -14,14 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from impl import autograd
-from impl.tensor import Size, Tensor
+from impl.tensor import Size, Tensor, contiguous_strides
 
 
 def infer_size(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     """The broadcast shape of two operands (torch's at::infer_size), with torch's error message."""
     ndim = max(len(a), len(b))
     out = []
-    for dim in range(ndim):
+    for dim in reversed(range(ndim)):  # from the right, as torch reports the last mismatch it meets
         offset = ndim - 1 - dim
         size_a = a[len(a) - 1 - offset] if offset < len(a) else 1
         size_b = b[len(b) - 1 - offset] if offset < len(b) else 1
@@ -31,7 +31,7 @@ def infer_size(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
                 f"at non-singleton dimension {dim}"
             )
         out.append(size_b if size_a == 1 else size_a)
-    return tuple(out)
+    return tuple(reversed(out))
 
 
 def broadcast_shape_of(*shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -72,18 +72,20 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
             f"tensor ({self.ndim})"
         )
     new_leading = len(sizes) - self.ndim
-    shape, strides = [], []
-    for dim, target in enumerate(sizes):
+    shape, strides = [0] * len(sizes), [0] * len(sizes)
+    zero_dim = self.ndim == 0  # torch: every stride of an expanded 0-d tensor is 0
+    for dim in reversed(range(len(sizes))):  # torch's inferExpandGeometry
+        target = sizes[dim]
         if dim < new_leading:
             if target < 0:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({target}) isn't allowed in a leading, "
                     f"non-existing dimension {dim}"
                 )
-            shape.append(target)
-            strides.append(0)
-            continue
-        size, stride = self.shape[dim - new_leading], self.stride(dim - new_leading)
+            size = 1  # a new dim, strided as if it already were there
+            stride = 0 if zero_dim else (shape[dim + 1] * strides[dim + 1] if dim + 1 < len(sizes) else 1)
+        else:
+            size, stride = self.shape[dim - new_leading], self.stride(dim - new_leading)
         if target == -1:
             target = size
         if size != target:
@@ -94,8 +96,7 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
                     f"{list(self.shape)}"
                 )
             stride = 0
-        shape.append(target)
-        strides.append(stride)
+        shape[dim], strides[dim] = target, stride
     out = self.as_strided_view(tuple(shape), tuple(strides), self.storage_offset())
     autograd.record("expand", out, (self,), size=tuple(sizes))
     return out
@@ -125,6 +126,15 @@ def output_strides(shape: tuple[int, ...], operands: tuple[Any, ...]) -> tuple[i
     size first). Row-major inputs give row-major results; `x.t() + 1` is
     laid out like `x.t()`.
     """
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    if tensors and all(tuple(t.shape) == tuple(shape) for t in tensors):  # TensorIterator's fast setup
+        if all(t.is_contiguous() for t in tensors):
+            return contiguous_strides(tuple(shape))
+        from impl.memory import is_non_overlapping_and_dense
+
+        first = tensors[0].stride()
+        if all(t.stride() == first and is_non_overlapping_and_dense(t) for t in tensors):
+            return first
     ndim = len(shape)
     layouts = []
     for t in operands:

@@ -138,7 +138,7 @@ def tensor(
             UserWarning,
             stacklevel=2,
         )
-    values = _to_numpy_values(data).reshape(shape)
+    values = np.array(_to_numpy_values(data), copy=True).reshape(shape)  # tensor() always copies
     if inferred.category == dtypes.COMPLEX and dtype.category < dtypes.COMPLEX:
         raise TypeError(f"must be real number, not {type(complex()).__name__}")
     if not isinstance(data, Tensor | np.ndarray):
@@ -213,6 +213,8 @@ def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tens
 
 def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
     """Sizes as varargs `(2, 3)` or one sequence `((2, 3),)`; negative sizes are a RuntimeError."""
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     shape = tuple(args[0]) if len(args) == 1 and _is_sequence(args[0]) else args
     if not all(isinstance(n, int | np.integer) or _is_int_tensor(n) for n in shape):
         raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "

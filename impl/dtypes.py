@@ -70,6 +70,9 @@ float32 = dtype("float32", np.float32, "Float", FLOATING)
 float64 = dtype("float64", np.float64, "Double", FLOATING)
 complex64 = dtype("complex64", np.complex64, "ComplexFloat", COMPLEX)
 complex128 = dtype("complex128", np.complex128, "ComplexDouble", COMPLEX)
+# complex32 (ComplexHalf) arises only from float16 with complex; impl computes comparisons in it
+# (as complex64, which holds every float16 exactly) but refuses to create a tensor of it.
+complex32 = dtype("complex32", np.complex64, "ComplexHalf", COMPLEX)
 
 ALL: tuple[dtype, ...] = (
     bool,

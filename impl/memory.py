@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from impl import autograd, dtypes
-from impl.broadcasting import check_no_internal_overlap
+from impl.broadcasting import check_no_internal_overlap, expand
 from impl.dtypes import dtype
 from impl.tensor import Tensor, contiguous_strides, wrap_dim
 
@@ -38,7 +38,7 @@ def infer_size(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
         raise RuntimeError("only one dimension can be inferred")
     for size in shape:
         if size < -1:
-            raise RuntimeError(f"invalid shape dimension {size}")
+            raise RuntimeError(f"invalid shape dimension {size} at index {shape.index(size)} of shape {list(shape)}")
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0:
@@ -475,8 +475,6 @@ def _basic_index(self: Tensor, key: tuple[Any, ...]) -> Tensor:
     consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
     if consumed > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
-    if sum(k is Ellipsis for k in key) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     out, dim = self, 0
     if not key or key == (Ellipsis,):
         return alias(self)
@@ -516,8 +514,14 @@ def _slice_dim(self: Tensor, dim: int, item: slice) -> Tensor:
 
 
 def _numpy_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    """An advanced-indexing key for NumPy: tensors become arrays (bool tensors are masks)."""
-    return tuple(k._data if isinstance(k, Tensor) else (np.asarray(k) if isinstance(k, list) else k) for k in key)
+    """An advanced-indexing key for NumPy: tensors become arrays; bool and uint8 tensors are masks."""
+
+    def convert(k: Any) -> Any:
+        if isinstance(k, Tensor):
+            return k._data.astype(bool) if k.dtype is dtypes.uint8 else k._data
+        return np.asarray(k) if isinstance(k, list) else k
+
+    return tuple(convert(k) for k in key)
 
 
 def getitem(self: Tensor, key: Any) -> Tensor:
@@ -542,8 +546,10 @@ def setitem(self: Tensor, key: Any, value: Any) -> None:
     from impl import ops
 
     items = _expand_key(key)
-    if all(_is_basic(k) for k in items):
-        ops.copy_(_basic_index(self, items), value)
+    if all(_is_basic(k) for k in items):  # torch's copy_to: expand the value to the view, then copy_
+        target = _basic_index(self, items)
+        source = value if isinstance(value, Tensor) else ops.as_operand(value, self.dtype)
+        ops.copy_(target, expand(source, tuple(target.shape)))
         return
     autograd.check_inplace(self)
     check_no_internal_overlap(self)

@@ -53,6 +53,7 @@ import numpy as np
 from impl import autograd, dtypes
 from impl.broadcasting import (
     broadcast_shape_of,
+    check_inplace_shape,
     check_no_internal_overlap,
     expand,
     infer_size,
@@ -77,6 +78,8 @@ def opmath(d: dtype) -> dtype:
 
 def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Sequence[Any] = ()) -> Tensor:
     """A fresh result tensor holding `values` cast to out_dtype, laid out like the `layout` operands."""
+    if out_dtype is dtypes.complex32:
+        raise RuntimeError("impl does not support torch.complex32 (ComplexHalf), the result of float16 with complex")
     strides = output_strides(shape, tuple(layout)) if layout else contiguous_strides(shape)
     extent = 1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides, strict=True)) if builtins.all(shape) else 0
     out = Tensor(np.zeros(extent, dtype=out_dtype.np), out_dtype, shape, strides)
@@ -98,8 +101,11 @@ def _not_implemented(kernel: str, d: dtype) -> NotImplementedError:
     return NotImplementedError(f'"{kernel}" not implemented for \'{d.scalar_type}\'')
 
 
-def _values(operand: Operand, compute: dtype) -> np.ndarray:
+def _values(operand: Operand, compute: dtype, common: dtype | None = None) -> np.ndarray:
+    """Operand values as the kernel sees them: cast to the common dtype (rounding), then to opmath."""
     data = operand._data if isinstance(operand, Tensor) else np.asarray(operand)
+    if common is not None and common is not compute and data.dtype != common.np:
+        data = dtypes.cast(data, common)
     return dtypes.cast(data, compute)
 
 
@@ -115,7 +121,7 @@ def _elementwise(
     shape = broadcast_shape_of(*(t.shape for t in tensors))
     compute = compute or opmath(common)
     with np.errstate(all="ignore"):
-        values = fn(*(_values(o, compute) for o in operands))
+        values = fn(*(_values(o, compute, common) for o in operands))
     return new_tensor(values, shape, out_dtype, tensors)
 
 
@@ -143,14 +149,20 @@ def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.add: input + alpha * other, promoted; bool + bool is logical or."""
     a, b = input, other
     common = result_type(a, b)
-    if common.category != FLOATING and common.category != COMPLEX and isinstance(alpha, float):
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if common is dtypes.bool and alpha not in (True, 1):
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    scale = alpha
-    out = _elementwise(lambda x, y: x + y * _scalar(scale, x.dtype), (a, b), common, common)
+    _check_alpha(alpha, common)
+    out = _elementwise(lambda x, y: x + y * _scalar(alpha, x.dtype), (a, b), common, common)
     autograd.record("add", out, (a, b), alpha=alpha)
     return out
+
+
+def _check_alpha(alpha: Any, common: dtype) -> None:
+    """torch's alpha_check: alpha must fit the result's category."""
+    if isinstance(alpha, bool) and common is not dtypes.bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and common.category < FLOATING:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, complex) and common.category != COMPLEX:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
 
 
 def _scalar(value: Any, np_dtype: np.dtype) -> Any:
@@ -171,8 +183,7 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     common = result_type(a, b)
-    if common.category < FLOATING and isinstance(alpha, float):
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    _check_alpha(alpha, common)
     out = _elementwise(lambda x, y: x - y * _scalar(alpha, x.dtype), (a, b), common, common)
     autograd.record("sub", out, (a, b), alpha=alpha)
     return out
@@ -187,6 +198,7 @@ def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     if _is_bool(input) or _is_bool(other):
         return sub(other, input, alpha=alpha)
     common = result_type(input, other)
+    _check_alpha(alpha, common)
     out = _elementwise(lambda x, y: y - x * _scalar(alpha, x.dtype), (input, other), common, common)
     autograd.record("rsub", out, (input, other), alpha=alpha)
     return out
@@ -223,9 +235,7 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
         common = float_result_type(input, other)
     else:
         common = result_type(input, other)
-        if common.category == COMPLEX:
-            raise RuntimeError(f"div_{rounding_mode}_cpu not implemented for '{common.scalar_type}'")
-        if common is dtypes.bool:
+        if common.category not in REAL_NO_BOOL:
             raise _not_implemented(f"div_{rounding_mode}_cpu", common)
         _int_divisor_check(other, common)
     out = _elementwise(_ROUNDING[rounding_mode], (input, other), common, common)
@@ -306,24 +316,27 @@ def square(input: Tensor) -> Tensor:
     return pow(input, 2)
 
 
-def maximum(input: Tensor, other: Tensor) -> Tensor:
-    """torch.maximum: elementwise max (NaN propagates)."""
+def _elementwise_extreme(name: str, fn: Callable[..., np.ndarray], input: Tensor, other: Tensor, first: int) -> Tensor:
+    """maximum / minimum: both arguments must be tensors (argument positions count from `first`)."""
+    for position, (arg, value) in enumerate((("input", input), ("other", other)), start=first):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
     common = result_type(input, other)
     if common.category == COMPLEX:
-        raise RuntimeError("maximum not implemented for complex tensors.")
-    out = _elementwise(np.maximum, (input, other), common, common)
-    autograd.record("maximum", out, (input, other))
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
+    out = _elementwise(fn, (input, other), common, common)
+    autograd.record(name, out, (input, other))
     return out
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """torch.maximum: elementwise max, NaN propagates."""
+    return _elementwise_extreme("maximum", np.maximum, input, other, 1)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    """torch.minimum: elementwise min (NaN propagates)."""
-    common = result_type(input, other)
-    if common.category == COMPLEX:
-        raise RuntimeError("minimum not implemented for complex tensors.")
-    out = _elementwise(np.minimum, (input, other), common, common)
-    autograd.record("minimum", out, (input, other))
-    return out
+    """torch.minimum: elementwise min, NaN propagates."""
+    return _elementwise_extreme("minimum", np.minimum, input, other, 1)
 
 
 # --- bitwise ----------------------------------------------------------------------------------------
@@ -409,6 +422,7 @@ _UNARY: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str, frozenset[int]]
     "abs": (np.abs, "same", NO_BOOL),
     "relu": (lambda x: np.maximum(x, 0).astype(x.dtype), "same", REAL_NO_BOOL),
 }
+_COMPLEX_ERRORS = {"relu": NotImplementedError("clamp is not supported for complex types")}
 _UNARY_ERRORS = {
     "neg": RuntimeError(
         "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
@@ -428,11 +442,11 @@ def _unary(name: str) -> Callable[[Tensor], Tensor]:
         if input.dtype.category not in supports:
             if input.dtype is dtypes.bool and name in _UNARY_ERRORS:
                 raise type(_UNARY_ERRORS[name])(*_UNARY_ERRORS[name].args)
-            raise RuntimeError(f"{name} is not supported for complex tensors")
-        out_dtype = float_result_type(input) if rule == "float" else input.dtype
-        if name == "abs" and input.dtype.is_complex:
-            out_dtype = input.dtype.to_real()
-        out = _elementwise(fn, (input,), out_dtype, out_dtype, compute=opmath(float_result_type(input) if rule == "float" else input.dtype))
+            error = _COMPLEX_ERRORS.get(name, RuntimeError(f"{name} is not supported for complex tensors"))
+            raise type(error)(*error.args)
+        common = float_result_type(input) if rule == "float" else input.dtype
+        out_dtype = common.to_real() if name == "abs" else common  # |complex| is real
+        out = _elementwise(fn, (input,), common, out_dtype)
         autograd.record(name, out, (input,))
         return out
 
@@ -445,6 +459,9 @@ exp, log, sqrt, sin, cos, tanh, sigmoid = (_unary(n) for n in ("exp", "log", "sq
 neg, abs, relu = (_unary(n) for n in ("neg", "abs", "relu"))  # noqa: A001
 
 
+_CLAMP_KERNELS = {(True, True): "clamp_scalar_cpu", (True, False): "clamp_min_scalar_cpu", (False, True): "clamp_max_scalar_cpu"}
+
+
 def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
     """torch.clamp: min applied first, then max (so min > max gives max); promotes with min and max."""
     if min is None and max is None:
@@ -452,9 +469,11 @@ def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None)
     bounds = tuple(b for b in (min, max) if b is not None)
     common = result_type(input, *bounds)
     if common.category == COMPLEX:
-        raise RuntimeError("clamp is not supported for complex types")
-    if common is dtypes.bool:
-        raise _not_implemented("clamp_cpu" if len(bounds) == 2 else ("clamp_min_cpu" if max is None else "clamp_max_cpu"), common)
+        raise NotImplementedError("clamp is not supported for complex types")
+    tensor_bounds = builtins.sum(isinstance(b, Tensor) for b in bounds)
+    if common is dtypes.bool and tensor_bounds != 1:
+        kernel = "clamp_cpu" if tensor_bounds else _CLAMP_KERNELS[(min is not None, max is not None)]
+        raise _not_implemented(kernel, common)
 
     def clip(x: np.ndarray, *limits: np.ndarray) -> np.ndarray:
         low = limits[0] if min is not None else None
@@ -533,15 +552,20 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype 
 
 
 def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
-    if input.dtype.category == COMPLEX:
-        raise RuntimeError(f"{name}(): does not support complex input" if name in ("max", "min") else
-                           f"{name}(): does not support complex input")
+    """max/min/argmax/argmin: no complex; argmax/argmin no bool; a dim is needed for empty tensors."""
+    is_arg = name.startswith("arg")
+    if is_arg and input.dtype.category in (COMPLEX, BOOL):  # argmax/argmin check dtypes first
+        raise RuntimeError(f"{name}(): does not support {'complex' if input.dtype.is_complex else 'bool'} input")
     if dim is None and input.numel() == 0:
         error = IndexError if name.startswith("arg") else RuntimeError
         suffix = "" if name.startswith("arg") else " Specify the reduction dim with the 'dim' argument."
         raise error(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{suffix}")
     if dim is not None and input.ndim and input.shape[dim] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    if input.dtype.category == COMPLEX:  # max/min check sizes first
+        if dim is None:
+            raise _not_implemented(f"{name}_all", input.dtype)
+        raise RuntimeError(f"{name}(): does not support complex input")
 
 
 def _return_type(name: str) -> type:
@@ -746,6 +770,9 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
             f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), "
             f"vec ({vec.shape[0]})"
         )
+    if input.dtype is not vec.dtype:
+        names = (vec.dtype.scalar_type, input.dtype.scalar_type, vec.dtype.scalar_type)
+        raise RuntimeError("addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names))
     _check_matmul_dtypes(input, vec)
     shape = (input.shape[0],)
     out = new_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
@@ -874,7 +901,7 @@ def where(condition: Tensor, input: Operand | None = None, other: Operand | None
     """torch.where: condition must be bool; input and other promote like a binary op."""
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    if condition.dtype is not dtypes.bool:
+    if condition.dtype not in (dtypes.bool, dtypes.uint8):  # uint8 masks are still accepted
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{condition.dtype.scalar_type}"
@@ -882,7 +909,7 @@ def where(condition: Tensor, input: Operand | None = None, other: Operand | None
     common = result_type(input, other)
     shape = broadcast_shape_of(*(t.shape for t in (condition, input, other) if isinstance(t, Tensor)))
     compute = opmath(common)
-    values = np.where(condition._data, _values(input, compute), _values(other, compute))
+    values = np.where(condition._data.astype(bool), _values(input, compute), _values(other, compute))
     out = new_tensor(values, shape, common, [t for t in (condition, input, other) if isinstance(t, Tensor)])
     autograd.record("where", out, (condition, input, other))
     return out
@@ -901,6 +928,11 @@ def index_put(self: Tensor, indices: Any, values: Tensor, accumulate: bool = Fal
     """torch.index_put (out of place): a copy of self with values written at an advanced-indexing key."""
     from impl.memory import _expand_key, _numpy_key
 
+    if values.dtype is not self.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{self.dtype.scalar_type} for the destination and {values.dtype.scalar_type} for the source."
+        )
     key = _numpy_key(_expand_key(indices))
     data = self._data.copy()
     target_shape = np.shape(data[key])
@@ -923,9 +955,9 @@ def index_put(self: Tensor, indices: Any, values: Tensor, accumulate: bool = Fal
 # --- in-place -----------------------------------------------------------------------------------------
 
 
-def _write(self: Tensor, result: Tensor) -> Tensor:
+def _write(self: Tensor, result: Tensor, type_names: Callable[[dtype], str] | None = None) -> Tensor:
     """Store an out-of-place result into self (the in-place rule), bump the version, rebase history."""
-    check_inplace_cast(result.dtype, self.dtype)
+    check_inplace_cast(result.dtype, self.dtype, type_names)
     if tuple(result.shape) != tuple(self.shape):
         raise RuntimeError(
             f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
@@ -936,8 +968,15 @@ def _write(self: Tensor, result: Tensor) -> Tensor:
     return self
 
 
+_INPLACE_REFUSED = {"abs_": (lambda t: t.dtype.is_complex, "In-place abs is not supported for complex tensors.")}
+
+
 def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    refused, message = _INPLACE_REFUSED.get(name, (lambda t: False, ""))
+
     def op(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if refused(self):
+            raise RuntimeError(message)
         autograd.check_inplace(self)
         check_no_internal_overlap(self)
         return _write(self, compute(self, *args, **kwargs))
@@ -979,7 +1018,7 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     autograd.check_inplace(self)
     check_no_internal_overlap(self)
     source = src if isinstance(src, Tensor) else as_operand(src, self.dtype)
-    expand(source, tuple(self.shape)) if source.ndim <= self.ndim else _copy_shape_error(self, source)
+    check_inplace_shape(tuple(self.shape), tuple(source.shape))
     self._data[...] = dtypes.cast(np.broadcast_to(source._data, self._data.shape), self.dtype)
     self._vc.bump()
     result = new_tensor(self._data, tuple(self.shape), self.dtype)
@@ -988,11 +1027,12 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     return self
 
 
-def _copy_shape_error(self: Tensor, src: Tensor) -> None:
-    raise RuntimeError(
-        f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-        f"{list(broadcast_shape_of(tuple(self.shape), tuple(src.shape)))}"
-    )
+def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+    """Tensor.clamp_: torch names self's dtype by its C++ type ('long int') when both bounds are numbers."""
+    autograd.check_inplace(self)
+    check_no_internal_overlap(self)
+    scalar_bounds = not builtins.any(isinstance(b, Tensor) for b in (min, max))
+    return _write(self, clamp(self, min, max), _cname if scalar_bounds else None)
 
 
 # --- methods and operators ------------------------------------------------------------------------
@@ -1031,8 +1071,8 @@ _FUNCTIONS = {
     "pow": pow,
     "square": square,
     "reciprocal": reciprocal,
-    "maximum": maximum,
-    "minimum": minimum,
+    "maximum": lambda self, other: _elementwise_extreme("maximum", np.maximum, self, other, 0),
+    "minimum": lambda self, other: _elementwise_extreme("minimum", np.minimum, self, other, 0),
     "eq": eq,
     "ne": ne,
     "lt": lt,
@@ -1076,6 +1116,8 @@ _FUNCTIONS = {
     "logical_not": logical_not,
     "where": lambda self, condition, other: where(condition, self, other),
     "fill_": fill_,
+    "clamp_": clamp_,
+    "clip_": clamp_,
     "zero_": zero_,
     "copy_": copy_,
     "index_put": index_put,
@@ -1088,8 +1130,6 @@ _INPLACE = {
     "floor_divide_": floor_divide,
     "remainder_": remainder,
     "pow_": pow,
-    "clamp_": clamp,
-    "clip_": clamp,
     "neg_": neg,
     "abs_": abs,
     "exp_": exp,

@@ -15,6 +15,7 @@ is float64, `float16_tensor + 2.5` stays float16, `int8_tensor + 1000` stays int
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,10 +69,8 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
 
 
 def _complex_of(real: dtype) -> dtype:
-    """toComplexType: float32/bfloat16 -> complex64, float64 -> complex128; float16 would be complex32."""
-    if real is dtypes.float16:
-        raise RuntimeError("impl does not support torch.complex32 (ComplexHalf), the result of float16 with complex")
-    return real.to_complex()
+    """toComplexType: float16 -> complex32, float32/bfloat16 -> complex64, float64 -> complex128."""
+    return dtypes.complex32 if real is dtypes.float16 else real.to_complex()
 
 
 def result_type(*operands: Tensor | Scalar) -> dtype:
@@ -107,9 +106,8 @@ def float_result_type(*operands: Tensor | Scalar) -> dtype:
     return found if found.category >= FLOATING else dtypes.get_default_dtype()
 
 
-def check_inplace_cast(result: dtype, self_dtype: dtype) -> None:
+def check_inplace_cast(result: dtype, self_dtype: dtype, type_names: Callable[[dtype], str] | None = None) -> None:
     """The in-place rule: the op's result dtype must be castable to self's dtype (torch's can_cast)."""
     if not dtypes.can_cast(result, self_dtype):
-        raise RuntimeError(
-            f"result type {result.scalar_type} can't be cast to the desired output type {self_dtype.scalar_type}"
-        )
+        target = type_names(self_dtype) if type_names else self_dtype.scalar_type
+        raise RuntimeError(f"result type {result.scalar_type} can't be cast to the desired output type {target}")

@@ -27,7 +27,16 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from conformance.results import STATUSES
-from reports.summary import DIVERGENT, Column, Group, Summary, column_id, pass_rate, summarise, to_json
+from reports.summary import (
+    Column,
+    Group,
+    Summary,
+    column_id,
+    differences,
+    pass_rate,
+    summarise,
+    to_json,
+)
 
 STATUS_LABELS: dict[str, str] = {
     "pass": "pass",
@@ -144,7 +153,7 @@ def difference_rows(record: dict[str, Any], shown: list[dict[str, Any]]) -> list
     """Rows of the differences table, leaving out those the outcome table already shows as they are."""
     seen = {(str(r["oracle"]), str(r["engine"])) for r in shown if r["differs"]}
     rows = []
-    for d in record.get("differences") or []:
+    for d in differences(record):
         mo, me = mark_diff(_text(d.get("oracle", "")), _text(d.get("engine", "")))
         if (str(mo), str(me)) in seen:
             continue
@@ -298,5 +307,4 @@ def build(
         "render_s": done - loaded,
         "total_s": done - start,
         "notices": summary.notices,
-        "divergent_statuses": DIVERGENT,
     }

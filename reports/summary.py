@@ -145,6 +145,8 @@ class Summary:
     )
     groups: list[Group] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+    undetailed: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
+    """(status, engine, device, area, scenario) -> divergent cases recorded as a bare count."""
     columns: list[Column] = field(default_factory=list)
     oracles: dict[Column, set[str]] = field(default_factory=lambda: defaultdict(set))
     areas: list[str] = field(default_factory=list)
@@ -262,14 +264,19 @@ class _Builder:
     def add_divergence(
         self, r: dict[str, Any], status: str, col: Column, area: str, scenario: str, count: int, run_id: str
     ) -> None:
-        diffs = r.get("differences") or []
+        diffs = differences(r)
+        case, reason = str(r.get("case", "")), str(r.get("reason") or "")
+        if not (case or diffs or reason):  # counted past the harness' detail cap: no cause to group by
+            self.summary.undetailed[(status, *col, area, scenario)] += count
+            return
         fields = tuple(sorted({(str(d.get("field", "")), str(d.get("name", ""))) for d in diffs}))
-        reason = str(r.get("reason") or "")
-        key = (status, *col, area, scenario, fields, message_key(reason))
+        # a manifest entry is its own cause; crash and timeout texts are compared without their numbers
+        manifest = status in ("expected", "stale")
+        cause = (str(r.get("manifest_entry") or ""), reason) if manifest else message_key(reason)
+        key = (status, *col, area, scenario, fields, cause)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group(status, *col, area, scenario, fields, reason)
-        case = str(r.get("case", ""))
         if not group.record or _size(case) < _size(group.case):
             group.record = r
         group.count += count
@@ -335,6 +342,12 @@ class _Builder:
         if not s.runs:
             out.append("no results: the inputs hold no records")
         return out
+
+
+def differences(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's well-formed differences (dicts); anything else in the list is ignored."""
+    diffs = record.get("differences")
+    return [d for d in diffs if isinstance(d, dict)] if isinstance(diffs, list) else []
 
 
 def _size(case: str) -> tuple[int, str]:
@@ -411,9 +424,13 @@ def to_json(s: Summary, *, max_samples: int = 5) -> dict[str, Any]:
                 "seeds": sorted(g.seeds, key=str),
                 "runs": sorted(g.runs),
                 "reproduction": g.record.get("reproduction", ""),
-                "differences": g.record.get("differences") or [],
+                "differences": differences(g.record),
             }
             for g in s.groups
+        ],
+        "undetailed": [
+            {"status": st, "engine": e, "device": d, "area": a, "scenario": scn, "count": n}
+            for (st, e, d, a, scn), n in sorted(s.undetailed.items())
         ],
         "not_checked": [
             {

@@ -10,33 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from spec.engine import DTYPES, Capability, Engine
 from spec.outcome import Outcome, aliasing_groups, observe
 from spec.scenario import Case, scenario
-from spec.strategies import MAX_DIMS, MAX_SIDE, build, shapes, tensor_specs
+from spec.strategies import MAX_DIMS, build, mutual_shapes, shapes, tensor_specs
 
 BINARY_OPS = ("add", "sub", "mul", "maximum", "eq")
-TERNARY_OPS = ("where", "addcmul", "clamp")
-
-
-@st.composite
-def _mutual_shapes(draw: st.DrawFn, count: int) -> list[tuple[int, ...]]:
-    """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4."""
-    min_side = draw(st.sampled_from((1, 1, 1, 0)))
-    drawn = draw(
-        hnp.mutually_broadcastable_shapes(
-            num_shapes=count, min_dims=0, max_dims=MAX_DIMS, min_side=min_side, max_side=MAX_SIDE
-        )
-    )
-    return list(drawn.input_shapes)
+TERNARY_OPS = ("where", "clamp")
 
 
 @st.composite
 def _elementwise_cases(draw: st.DrawFn) -> Case:
     op = draw(st.sampled_from(BINARY_OPS + TERNARY_OPS))
-    operand_shapes = draw(_mutual_shapes(3 if op in TERNARY_OPS else 2))
+    operand_shapes = draw(mutual_shapes(3 if op in TERNARY_OPS else 2))
     dtype = draw(st.sampled_from(DTYPES))
     dtypes = ["bool", dtype, dtype] if op == "where" else [dtype] * len(operand_shapes)
     operands = [draw(tensor_specs(d, s)) for d, s in zip(dtypes, operand_shapes, strict=True)]
@@ -54,7 +41,7 @@ def elementwise(engine: Engine, case: Case) -> Outcome:
     return out
 
 
-@scenario(cases=lambda: _mutual_shapes(3).map(lambda s: {"shapes": [list(x) for x in s]}))
+@scenario(cases=lambda: mutual_shapes(3).map(lambda s: {"shapes": [list(x) for x in s]}))
 def broadcast_shapes(engine: Engine, case: Case) -> Outcome:
     """torch.broadcast_shapes(*shapes) is the broadcast of the shapes, without making tensors."""
     out = Outcome()
@@ -65,7 +52,7 @@ def broadcast_shapes(engine: Engine, case: Case) -> Outcome:
 
 @st.composite
 def _tensors_cases(draw: st.DrawFn) -> Case:
-    operand_shapes = draw(_mutual_shapes(draw(st.integers(2, 3))))
+    operand_shapes = draw(mutual_shapes(draw(st.integers(2, 3))))
     dtype = draw(st.sampled_from(DTYPES))
     return {"dtype": dtype, "operands": [draw(tensor_specs(dtype, s)) for s in operand_shapes]}
 
@@ -159,7 +146,7 @@ def incompatible(engine: Engine, case: Case) -> Outcome:
 
 @st.composite
 def _inplace_cases(draw: st.DrawFn) -> Case:
-    self_shape, other_shape = draw(_mutual_shapes(2))
+    self_shape, other_shape = draw(mutual_shapes(2))
     specs = [
         draw(tensor_specs("float32", s, layouts=("contiguous", "transposed", "strided")))
         for s in (self_shape, other_shape)

@@ -196,7 +196,7 @@ def factories(engine: Engine, case: Case) -> Outcome:
         kwargs = {} if case["dtype"] is None else {"dtype": case["dtype"]}
         result = engine.create(case["factory"], *case["args"], **kwargs)
         if case["factory"] == "empty":
-            out.facts |= {"dtype": engine.dtype(result), "shape": engine.shape(result)}
+            out.facts |= {"dtype": engine.dtype(result), "shape": tuple(engine.shape(result))}
         else:
             out.tensors["result"] = observe(engine, result)
     return out
@@ -262,7 +262,7 @@ def random_and_like(engine: Engine, case: Case) -> Outcome:
             result = engine.create(factory, source, *args, **kwargs)
         else:
             result = engine.create(factory, *args, **kwargs)
-        out.facts |= {"dtype": engine.dtype(result), "shape": engine.shape(result)}
+        out.facts |= {"dtype": engine.dtype(result), "shape": tuple(engine.shape(result))}
         if factory.startswith("rand"):
             out.facts["in_range"] = _in_range(factory, args, engine.to_numpy(result))
         elif factory != "empty_like":

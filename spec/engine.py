@@ -11,6 +11,21 @@ Meanings are torch's: `engine.call("add", a, b)` means `torch.add(a, b)`,
 (`"float32"`, `"bfloat16"`, `"bool"`...). What an engine cannot do at all is
 declared by leaving a Capability out; scenarios that need it are reported
 *unsupported* for that engine, never passed.
+
+What the scenarios ask for (an adapter maps each to its library, or raises like torch):
+- call: add sub mul div floor_divide remainder pow eq lt maximum atan2 bitwise_and where
+  clamp(min=, max=) broadcast_shapes broadcast_tensors broadcast_to exp log sqrt sin cos tanh
+  sigmoid relu neg sum mean (dim=, keepdim=) max matmul cat stack;
+- method: add sub mul div floor_divide remainder pow bitwise_and, in place add_ sub_ mul_ div_
+  floor_divide_ remainder_ pow_ bitwise_and_ copy_ fill_ zero_ requires_grad_, operators
+  __add__ __sub__ __mul__ __truediv__ __floordiv__ __mod__ __pow__ __and__ __eq__ __gt__,
+  reflected __radd__ __rsub__ __rmul__ __rtruediv__ __rfloordiv__ __rmod__ __rpow__ __rand__,
+  augmented __iadd__ __isub__ __imul__ __itruediv__ __ifloordiv__ __imod__ __ipow__ __iand__,
+  indexing __getitem__ __setitem__, views and layout: view reshape flatten t transpose permute
+  squeeze unsqueeze narrow select diagonal unfold expand detach contiguous clone
+  is_contiguous to;
+- create: zeros ones full empty eye arange linspace rand randn randint zeros_like ones_like
+  empty_like full_like rand_like randn_like randint_like (shapes as tuples, lists or varargs).
 """
 
 from __future__ import annotations
@@ -90,7 +105,9 @@ class Engine(Protocol):
     def method(self, op: str, self_: Any, *args: Any, **kwargs: Any) -> Any:
         """self_.<op>(*args, **kwargs): method form; a trailing '_' is the in-place form.
         Python operators are methods too: '__add__', '__radd__', '__iadd__', '__getitem__',
-        '__setitem__', '__neg__', '__matmul__', ..."""
+        '__setitem__', '__neg__', '__matmul__', ... A `dtype` kwarg is a name, as for call
+        (e.g. method("to", t, dtype="float64")). Indexes are Python's (ints, slices, None,
+        Ellipsis, tuples of those). Returns what torch returns (self for in-place ops)."""
 
     # --- observation ----------------------------------------------------------
     def to_numpy(self, t: Any) -> np.ndarray:

@@ -141,7 +141,6 @@ VIEW_OPS: list[tuple[str, list[Any], list[int]]] = [
     ("t", [], [2, 3, 4]),
     ("transpose", [0, 2], [2, 3, 4]),
     ("permute", [2, 0, 1], [2, 3, 4]),
-    ("movedim", [0, -1], [2, 3, 4]),
     ("squeeze", [], [2, 1, 4, 1]),
     ("squeeze", [1], [2, 1, 4]),
     ("unsqueeze", [1], [2, 3, 4]),
@@ -194,7 +193,7 @@ def views(engine: Engine, case: Case) -> Outcome:
         args = [decode_index(case["args"])] if case["op"] == "__getitem__" else case["args"]
         result = engine.method(case["op"], base, *args)
         out.tensors["result"] = observe(engine, result, layout=True)
-        out.facts["is_contiguous"] = engine.method("is_contiguous", result)
+        out.facts["is_contiguous"] = bool(engine.method("is_contiguous", result))
         out.aliasing = aliasing_groups(engine, {"base": base, "result": result})
         engine.method("__setitem__", result, Ellipsis, -1.0)
         out.tensors["base_after_write"] = observe(engine, base)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from hypothesis import strategies as st
+
 from spec.engine import DTYPES, Capability, Engine
 from spec.outcome import Outcome, observe
 from spec.scenario import Case, default_dtype, lacks_default_dtype, scenario
-from spec.strategies import category
+from spec.strategies import build, category, mutual_shapes, tensor_specs
 
 DEFAULT_DTYPES = ("float32", "float64")
 
@@ -110,6 +112,33 @@ def binary_op(engine: Engine, case: Case) -> Outcome:
         else:
             result = engine.call(case["op"], lhs, rhs)
         out.tensors["result"] = observe(engine, result)
+    return out
+
+
+@st.composite
+def _values_cases(draw: st.DrawFn) -> Case:
+    """An op, two dtypes, broadcastable shapes, and values from either layer in any layout."""
+    lhs_shape, rhs_shape = draw(mutual_shapes(2))
+    lhs_dtype, rhs_dtype = draw(st.sampled_from(DTYPES)), draw(st.sampled_from(DTYPES))
+    return {
+        "op": draw(st.sampled_from(sorted(OPS))),
+        "lhs_dtype": lhs_dtype,
+        "rhs_dtype": rhs_dtype,
+        "lhs": draw(tensor_specs(lhs_dtype, lhs_shape)),
+        "rhs": draw(tensor_specs(rhs_dtype, rhs_shape)),
+    }
+
+
+@scenario(cases=_values_cases)
+def binary_values(engine: Engine, case: Case) -> Outcome:
+    """torch.<op>(lhs, rhs) on drawn values of mixed dtypes, including nan, +-inf, -0.0, subnormals
+    and integer extremes, in transposed, strided and expanded layouts: values are computed in the
+    promoted dtype (integers wrap, nan propagates through maximum, floor_divide floors toward -inf,
+    remainder takes the divisor's sign); integer division by zero raises."""
+    out = Outcome()
+    with out.catching():
+        lhs, rhs = build(engine, case["lhs"]), build(engine, case["rhs"])
+        out.tensors["result"] = observe(engine, engine.call(case["op"], lhs, rhs))
     return out
 
 

@@ -72,9 +72,12 @@ def all_scenarios() -> dict[str, Scenario]:
 
 @contextmanager
 def default_dtype(engine: Engine, dtype: str) -> Iterator[None]:
-    """torch.set_default_dtype(dtype) for the block; the previous default is restored after."""
+    """torch.set_default_dtype(dtype) for the block; the previous default is restored after.
+
+    An engine without DEFAULT_DTYPE keeps its own default (NumPy's float64, JAX's per x64), so
+    where that differs from torch's the divergence shows instead of a crash."""
     previous = engine.get_default_dtype()
-    if previous == dtype:
+    if previous == dtype or Capability.DEFAULT_DTYPE not in engine.capabilities:
         yield
         return
     engine.set_default_dtype(dtype)

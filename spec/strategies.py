@@ -9,8 +9,7 @@ A tensor in a case is a *tensor spec*, plain data whose repr is valid Python:
     {"dtype": "float32", "shape": [2, 3], "values": [[...], [...]], "layout": "transposed"}
 Non-finite floats are written as strings ("nan", "-inf", "(nan+1j)"), since repr(nan) is not
 Python; an "expanded" spec also carries "source_shape", the shape of its values before expand.
-Strategies are constructive (no filters); arrays are capped at 4 per dim and 3 dims (64 elements),
-or 8 per dim in 2 dims.
+Strategies are constructive (no filters); arrays are capped at 4 per dim and 3 dims (64 elements).
 """
 
 from __future__ import annotations
@@ -102,6 +101,18 @@ def shapes(
 ) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes within the size caps (0-dim and zero-size included by default)."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+@st.composite
+def mutual_shapes(draw: st.DrawFn, count: int) -> list[tuple[int, ...]]:
+    """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4."""
+    min_side = draw(st.sampled_from((1, 1, 1, 0)))
+    drawn = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=count, min_dims=0, max_dims=MAX_DIMS, min_side=min_side, max_side=MAX_SIDE
+        )
+    )
+    return list(drawn.input_shapes)
 
 
 # --- encoding arrays as plain data ----------------------------------------------------------

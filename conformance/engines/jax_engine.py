@@ -159,6 +159,15 @@ class JaxEngine(ArrayEngine):
     def _contiguous(self, a: Any) -> Any:
         return a
 
+    def _is_contiguous(self, a: Any) -> bool:
+        return True  # a JAX array is a dense value; it has no layout to be non-contiguous in
+
+    def _unfold(self, a: Any, axis: int, size: int, step: int) -> Any:
+        """t.unfold(dim, size, step) as a stack of slices (JAX has no sliding-window view)."""
+        starts = range(0, a.shape[axis] - size + 1, step)
+        windows = [jnp.moveaxis(jax.lax.slice_in_dim(a, s, s + size, axis=axis), axis, -1) for s in starts]
+        return jnp.stack(windows, axis=axis)
+
     def _detach(self, a: Any) -> Any:
         return jax.lax.stop_gradient(a)
 

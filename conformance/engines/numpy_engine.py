@@ -162,6 +162,14 @@ class ArrayEngine:
             "numel": lambda a: int(a.size),
             "dim": lambda a: int(a.ndim),
             "size": lambda a, axis=None: tuple(a.shape) if axis is None else a.shape[axis],
+            "narrow": lambda a, axis, start, length: _take(a, axis, slice(start, start + length)),
+            "select": lambda a, axis, index: _take(a, axis, index),
+            "diagonal": lambda a, offset=0, dim1=0, dim2=1: xp.diagonal(a, offset, dim1, dim2),
+            "unfold": self._unfold,
+            "is_contiguous": self._is_contiguous,
+            "clamp": lambda a, min=None, max=None: xp.clip(a, min, max),
+            "max": lambda a, axis=None, keepdims=False: self._max(a, axis, keepdims),
+            "addcmul": lambda a, b, c, value=1: a + value * b * c,
             "sigmoid": lambda a: 1 / (1 + xp.exp(-a)),
             "relu": lambda a: xp.maximum(a, 0),
             "item": lambda a: a.item(),
@@ -176,6 +184,21 @@ class ArrayEngine:
             return self.xp.floor_divide(a, b, **kw)
         quotient = self.xp.true_divide(a, b, **kw)
         return quotient if rounding_mode is None else self.xp.trunc(quotient).astype(quotient.dtype)
+
+    def _unfold(self, a: Any, axis: int, size: int, step: int) -> Any:
+        """t.unfold(dim, size, step): NumPy's sliding_window_view along axis, every step-th window."""
+        windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=axis)
+        return _take(windows, axis, slice(None, None, step))
+
+    def _is_contiguous(self, a: Any) -> bool:
+        return bool(a.flags.c_contiguous)
+
+    def _max(self, a: Any, axis: int | None, keepdims: bool) -> Any:
+        """torch.max(t) is the maximum; torch.max(t, dim) is (values, indices)."""
+        if axis is None:
+            return self.xp.max(a)
+        indices = self.xp.argmax(a, axis=axis, keepdims=keepdims)
+        return self.xp.max(a, axis=axis, keepdims=keepdims), indices
 
     def _view(self, a: Any, shape: tuple[int, ...]) -> Any:
         """NumPy's reshape that refuses to copy (ValueError where torch raises RuntimeError)."""
@@ -251,8 +274,7 @@ class ArrayEngine:
             low, high, size = (0, *args) if len(args) == 2 else args
             return rng.integers(low, high, size=_sizes((kw.get("size", size),)), dtype=dtype or np.int64)
         draw = rng.random if factory == "rand" else rng.standard_normal
-        values = draw(_sizes(args))
-        return values if dtype is None else values.astype(dtype)
+        return draw(_sizes(args), dtype=dtype or np.float64)  # NumPy draws float32 and float64 only
 
     # --- operations ------------------------------------------------------------------------------
     def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
@@ -362,6 +384,11 @@ class ArrayEngine:
 
     def custom_function(self, forward: Callable[..., Any], backward: Callable[..., Any]) -> Callable[..., Any]:
         raise NotImplementedError(f"{self.name} has no autograd")
+
+
+def _take(a: Any, axis: int, index: int | slice) -> Any:
+    """a[..., index, ...] with index at `axis` (basic indexing: a view in NumPy)."""
+    return a[(slice(None),) * (axis % a.ndim) + (index,)]
 
 
 def _as_array(x: Any) -> Any:

@@ -186,6 +186,14 @@ class TinygradEngine:
             return lambda other: t.expand(other.shape)
         if op == "type_as":
             return lambda other: t.cast(other.dtype)
+        if op in ("narrow", "select"):  # basic indexing along one dimension
+            return lambda dim, *at: t[(slice(None),) * (dim % t.ndim) + (_index(op, *at),)]
+        if op == "movedim":
+            return lambda source, destination: t.permute(_moved(t.ndim, source, destination))
+        if op == "addcmul":
+            return lambda a, b, value=1: t + value * a * b
+        if op == "clamp":
+            return lambda min=None, max=None: t.clamp(min, max)
         return getattr(t, RENAMED.get(op, op))
 
     def _to(self, t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -307,6 +315,18 @@ class TinygradEngine:
 def _broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape tinygrad's own broadcasting gives (of lazy, never realized bool zeros: no kernel runs)."""
     return functools.reduce(operator.add, (Tensor.zeros(*s, dtype=dtypes.bool) for s in shapes)).shape
+
+
+def _index(op: str, start: int, length: int | None = None) -> int | slice:
+    """select(dim, i) takes index i; narrow(dim, start, length) takes a slice."""
+    return start if op == "select" else slice(start, start + length)
+
+
+def _moved(ndim: int, source: int, destination: int) -> list[int]:
+    """The permutation torch.movedim(t, source, destination) applies."""
+    order = [d for d in range(ndim) if d != source % ndim]
+    order.insert(destination % ndim, source % ndim)
+    return order
 
 
 @contextlib.contextmanager

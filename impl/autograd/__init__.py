@@ -12,6 +12,7 @@ saved values, the engine), grad_mode.py (no_grad & co), function.py (autograd.Fu
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -70,16 +71,17 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
     An op with no row in the derivative table raises NotImplementedError rather than
     silently producing a tensor that does not require grad.
     """
-    if not grad_mode._enabled:
+    if not any(_is_tensor(x) and x._requires_grad for x in inputs):
         return
-    flat = inputs[0] if op in derivatives.TENSOR_LIST_RULES else inputs
-    if not any(_is_tensor(x) and x._requires_grad for x in flat):
+    if not grad_mode._enabled:  # torch: a view made under no_grad still requires grad (with no history)
+        if _is_tensor(out) and out._base is not None:
+            out._requires_grad = True
         return
     outs = out if isinstance(out, tuple) else (out,)
     if not any(o.dtype.category >= _FLOATING for o in outs):
         return
     if op in derivatives.TENSOR_LIST_RULES:
-        node = _list_node(op, flat, attrs)
+        node = _list_node(op, inputs, attrs)
     elif op in derivatives.MULTI_OUTPUT_RULES:
         node = _multi_output_node(op, inputs[0], outs, attrs)
     elif op == "as_strided":
@@ -90,7 +92,7 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
         if o.dtype.category >= _FLOATING:
             o.grad_fn, o._output_nr, o._requires_grad = node, nr, True
             if o._base is not None:
-                _views_of(o._base).add(o)
+                _views_of(o._base)[id(o)] = weakref.ref(o)
     _clear_inplace_target()
 
 
@@ -99,11 +101,11 @@ def _clear_inplace_target() -> None:
     _inplace_target = None
 
 
-def _views_of(base: Any) -> weakref.WeakSet:
-    """The live views of `base` that have history (their grad_fn is regenerated after in-place ops)."""
+def _views_of(base: Any) -> dict[int, weakref.ref]:
+    """The views of `base` that have history, by id (their grad_fn is regenerated after in-place ops)."""
     views = base.__dict__.get("_autograd_views")
     if views is None:
-        views = base._autograd_views = weakref.WeakSet()
+        views = base._autograd_views = {}
     return views
 
 
@@ -125,14 +127,23 @@ def _op_node(op: str, out: Any, inputs: tuple[Any, ...], attrs: dict[str, Any]) 
         raise NotImplementedError(f"impl.autograd has no derivative for '{op}' (aten '{key}')")
     named = dict(zip(rule.inputs, inputs, strict=False))
     values = {**_ATTR_DEFAULTS, **attrs, "op": op}
-    values.update({f"{name}_sizes": tuple(x.shape) for name, x in named.items() if _is_tensor(x)})
-    needed = [name for name in rule.grads if _is_tensor(named.get(name)) and named[name]._requires_grad]
-    edges = tuple(gradient_edge(named[name]) if name in needed else (None, 0) for name in rule.grads)
-    node = make_op_node(rule, edges, values)
-    node.input_meta = [
-        (tuple(named[name].shape), named[name].dtype.np) if _is_tensor(named.get(name)) else None
-        for name in rule.grads
-    ]
+    for name, x in named.items():  # input sizes; Python scalars are attributes (torch's Scalar args)
+        if _is_tensor(x):
+            values[name + "_sizes"] = x._data.shape
+        else:
+            values[name] = x
+    needed, edges, meta = [], [], []
+    for name in rule.grads:
+        x = named.get(name)
+        is_tensor = _is_tensor(x)
+        meta.append((x._data.shape, x._dtype.np) if is_tensor else None)
+        if is_tensor and x._requires_grad:
+            needed.append(name)
+            edges.append(gradient_edge(x))
+        else:
+            edges.append((None, 0))
+    node = make_op_node(rule, tuple(edges), values)
+    node.input_meta = meta
     for saved in dict.fromkeys(s for name in needed for s in rule.grads[name].saves):
         _save(node, saved, named, out, values)
     return node
@@ -213,21 +224,31 @@ def rebase(t: Any, result: Any) -> None:
             saved.data, saved.vc, saved.version = t._data, t._vc, t._vc.value
     base = t._base
     if base is None:
-        t.grad_fn, t._output_nr, t._requires_grad = node, 0, True
+        _set_history(t, node)
         _regenerate_views(t)
         return
-    copy_slices = CopySlices(gradient_edge(base), node, positions_within(t, base), _meta(base))
-    base.grad_fn, base._output_nr, base._requires_grad = copy_slices, 0, True
-    _views_of(base).add(t)
+    _set_history(base, CopySlices(gradient_edge(base), node, positions_within(t, base), _meta(base)))
+    _views_of(base)[id(t)] = weakref.ref(t)
     _regenerate_views(base)
+
+
+def _set_history(t: Any, node: Node) -> None:
+    """t's history becomes output 0 of `node`; a retain_grad() hook moves along (as torch's)."""
+    if t._retains_grad and t.grad_fn is not None:
+        t.grad_fn._retained.pop(t.__dict__.get("_output_nr", 0), None)
+        node._retained[0] = t
+    t.grad_fn, t._output_nr, t._requires_grad = node, 0, True
 
 
 def _regenerate_views(base: Any) -> None:
     """Give each live view of `base` the history AsStridedBackward0(base's current history)."""
-    for view in list(base.__dict__.get("_autograd_views") or ()):
-        positions = positions_within(view, base)
-        view.grad_fn = AsStridedBackward0(gradient_edge(base), positions, _meta(base))
-        view._output_nr, view._requires_grad = 0, True
+    views = _views_of(base)
+    for key, ref in list(views.items()):
+        view = ref()
+        if view is None or view._base is not base:
+            del views[key]
+            continue
+        _set_history(view, AsStridedBackward0(gradient_edge(base), positions_within(view, base), _meta(base)))
 
 
 # --- requires_grad, retain_grad ---------------------------------------------------------------
@@ -243,12 +264,19 @@ _DETACH_HINT = (
 )
 
 
-def set_requires_grad(t: Any, flag: bool, source: str = "setter") -> None:
+_CALLERS = {"requires_grad": "setter", "requires_grad_": "requires_grad_"}  # caller's function name
+
+
+def set_requires_grad(t: Any, flag: bool, source: str | None = None) -> None:
     """t.requires_grad = flag with torch's checks: only floating/complex dtypes may require grad,
     only leaves may change the flag (a non-leaf may be set to True by requires_grad_()).
 
-    source: "setter" (t.requires_grad = ...), "requires_grad_" or "factory"; torch's messages differ.
+    source: "setter" (t.requires_grad = ...), "requires_grad_" or "factory"; torch's messages
+    differ. When not given it is read from the caller's name (Tensor.requires_grad's setter,
+    Tensor.requires_grad_, anything else is a factory's requires_grad=True).
     """
+    if source is None:
+        source = _CALLERS.get(sys._getframe(1).f_code.co_name, "factory")
     if flag and t.dtype.category < _FLOATING:
         raise RuntimeError(_DTYPE_MESSAGES[source])
     if t.grad_fn is not None:
@@ -283,13 +311,17 @@ def _size(shape: tuple[int, ...]) -> str:
 
 def _root_grads(outputs: list[Any], grad_outputs: list[Any]) -> list[np.ndarray]:
     """torch's _make_grads: ones for scalar outputs, else the given gradients, shape-checked."""
-    if len(grad_outputs) != len(outputs):
+    if len(grad_outputs) < len(outputs):  # torch's engine; extra gradients are ignored (zip)
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs[: len(outputs)], strict=True)):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out.dtype.is_complex:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype!r}"
+                )
             grads.append(np.ones(out._data.shape, out.dtype.np))
             continue
         if tuple(g.shape) != tuple(out.shape):
@@ -339,7 +371,7 @@ def backward(
     inputs = _as_list(inputs)
     if not inputs:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    leaves = {id(gradient_edge(t)[0]) for t in inputs if t.grad_fn is None and t._requires_grad}
+    leaves = {gradient_edge(t)[0] for t in inputs if t.grad_fn is None and t._requires_grad}
     non_leaves = [t for t in inputs if t.grad_fn is not None]
     captured = run_backward(
         edges, root_grads, retain, capture=[gradient_edge(t) for t in non_leaves], accumulate_into=leaves

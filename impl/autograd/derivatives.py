@@ -227,6 +227,7 @@ RULES: dict[str, Rule] = {
         self=("other", lambda g, s: g / conj(s.other)),
         other=("self other", lambda g, s: -g * conj(s.self / (s.other * s.other))),
     ),
+    "div.Tensor_mode": rule("DivBackward2", self=("", _ZEROS), other=("", _ZEROS)),  # rounded: zero grads
     "neg": rule("NegBackward0", self=("", lambda g, s: -g)),
     "pow.Tensor_Scalar": rule("PowBackward0", self=("self", _pow_base_grad), exponent=None),
     "pow.Tensor_Tensor": rule(
@@ -368,6 +369,7 @@ OVERLOADS: dict[str, Callable[[tuple[Any, ...], dict[str, Any]], str]] = {
         if _is_scalar(inputs[1])
         else "pow.Tensor_Tensor"
     ),
+    "div": lambda inputs, attrs: "div" if attrs.get("rounding_mode") is None else "div.Tensor_mode",
     "rsub": lambda inputs, attrs: "rsub.Scalar" if _is_scalar(inputs[1]) else "rsub.Tensor",
     "remainder": lambda inputs, attrs: "remainder.Scalar" if _is_scalar(inputs[1]) else "remainder.Tensor",
     "fill": lambda inputs, attrs: "fill.Scalar" if _is_scalar(inputs[1]) else "fill.Tensor",

@@ -62,6 +62,12 @@ class BackwardNode(Node):
         self.out_meta: list[tuple[tuple[int, ...], Any]] = []
         self.saved_list: list[tuple[SavedValue, Any] | None] = []
 
+    def __getattr__(self, name: str) -> Any:
+        """torch's node *is* the ctx: attributes set on ctx (and saved_tensors) read through the node."""
+        if name == "ctx":
+            raise AttributeError(name)
+        return getattr(self.ctx, name)
+
     def saved_tensor(self, i: int) -> Any:
         entry = self.saved_list[i]
         if entry is None:

@@ -124,15 +124,15 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
-_NODE_CLASSES: dict[str, type] = {}
+_NODE_CLASSES: dict[tuple[str, type], type] = {}
 
 
 def node_class(name: str, base: type = Node) -> type:
     """The Node subclass named as torch names the node (so `type(t.grad_fn).__name__` matches)."""
-    key = f"{base.__name__}.{name}"
-    if key not in _NODE_CLASSES:
-        _NODE_CLASSES[key] = type(name, (base,), {"__module__": "impl.autograd"})
-    return _NODE_CLASSES[key]
+    cls = _NODE_CLASSES.get((name, base))
+    if cls is None:
+        cls = _NODE_CLASSES[(name, base)] = type(name, (base,), {"__module__": "impl.autograd"})
+    return cls
 
 
 class _Attrs:
@@ -315,17 +315,17 @@ def fit_gradient(grad: np.ndarray, meta: tuple[tuple[int, ...], Any] | None) -> 
 def _reachable_order(roots: list[Node]) -> list[Node]:
     """The nodes reachable from `roots`, children before parents (iterative post-order DFS)."""
     order: list[Node] = []
-    seen: set[int] = set()
+    seen: set[Node] = set()
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack: list[tuple[Node, Any]] = [(root, iter(root.next_functions))]
         while stack:
             node, children = stack[-1]
             for child, _ in children:
-                if child is not None and id(child) not in seen:
-                    seen.add(id(child))
+                if child is not None and child not in seen:
+                    seen.add(child)
                     stack.append((child, iter(child.next_functions)))
                     break
             else:
@@ -339,58 +339,52 @@ def run_backward(
     root_grads: list[np.ndarray],
     retain_graph: bool,
     capture: list[tuple[Node, int]] | None = None,
-    accumulate_into: set[int] | None = None,
+    accumulate_into: set[Node] | None = None,
 ) -> list[np.ndarray | None]:
     """Run the graph from the roots; return the gradients reaching the `capture` edges.
 
-    accumulate_into: ids of the AccumulateGrad nodes to write into (None = every leaf reached);
+    accumulate_into: the AccumulateGrad nodes to write into (None = every leaf reached);
     autograd.grad passes an empty set and reads `capture` instead. With targets (capture or
     accumulate_into) only the nodes on a path to a target run, as torch prunes its graph.
     """
     order = _reachable_order([node for node, _ in root_edges])
-    targets = {id(node) for node, _ in capture or ()} | (accumulate_into or set())
     if capture is None and accumulate_into is None:
-        needed = {id(node) for node in order}
+        needed = set(order)
     else:
+        targets = {node for node, _ in capture or ()} | accumulate_into
         needed = set()
         for node in order:  # children first, so a parent sees its children's verdict
-            if id(node) in targets or any(c is not None and id(c) in needed for c, _ in node.next_functions):
-                needed.add(id(node))
-    deps: dict[int, int] = {}
+            if node in targets or any(c in needed for c, _ in node.next_functions):
+                needed.add(node)
+    deps: dict[Node, int] = {}
     for node in order:
-        if id(node) in needed:
+        if node in needed:
             for child, _ in node.next_functions:
-                if child is not None and id(child) in needed:
-                    deps[id(child)] = deps.get(id(child), 0) + 1
+                if child in needed:
+                    deps[child] = deps.get(child, 0) + 1
 
-    buffers: dict[int, list[np.ndarray | None]] = {}
-
-    def add_grad(node: Node, nr: int, grad: np.ndarray) -> None:
-        buffer = buffers.setdefault(id(node), [None] * node.num_outputs)
-        buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
-
+    buffers: dict[Node, list[np.ndarray | None]] = {}
     for (node, nr), grad in zip(root_edges, root_grads, strict=True):
-        if id(node) in needed:
-            add_grad(node, nr, grad)
-    captured: dict[tuple[int, int], np.ndarray | None] = {}
-    capture_keys = {(id(node), nr) for node, nr in capture or ()}
-    ready = [
-        (-node._sequence_nr, id(node), node)
-        for node in order
-        if id(node) in needed and not deps.get(id(node))
-    ]
+        if node in needed:
+            buffer = buffers.setdefault(node, [None] * node.num_outputs)
+            buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
+    captured: dict[tuple[Node, int], np.ndarray | None] = {}
+    capture_keys = set(capture or ())
+    tie = itertools.count()  # heap order: newest node first (AccumulateGrad as soon as ready), then FIFO
+    ready = [(-node._sequence_nr, next(tie), node) for node in order if node in needed and node not in deps]
     heapq.heapify(ready)
     while ready:
-        _, _, node = heapq.heappop(ready)
-        grads = buffers.pop(id(node), [None] * node.num_outputs)
-        for nr, grad in enumerate(grads):
-            if (id(node), nr) in capture_keys:
-                captured[(id(node), nr)] = grad
-            retained = node._retained.get(nr)
-            if retained is not None and grad is not None:
-                _retain(retained, grad)
-        if isinstance(node, AccumulateGrad):
-            if grads[0] is not None and (accumulate_into is None or id(node) in accumulate_into):
+        node = heapq.heappop(ready)[2]
+        grads = buffers.pop(node, None) or [None] * node.num_outputs
+        if capture_keys or node._retained:
+            for nr, grad in enumerate(grads):
+                if (node, nr) in capture_keys:
+                    captured[(node, nr)] = grad
+                retained = node._retained.get(nr)
+                if retained is not None and grad is not None:
+                    _retain(retained, grad)
+        if type(node) is AccumulateGrad:
+            if grads[0] is not None and (accumulate_into is None or node in accumulate_into):
                 node.accumulate(grads[0])
             continue
         if all(g is None for g in grads):
@@ -400,14 +394,18 @@ def run_backward(
             if not retain_graph:
                 node.release()
         for (child, nr), grad, meta in zip(node.next_functions, outputs, node.input_meta, strict=True):
-            if child is None or id(child) not in needed:
+            if child not in needed:
                 continue
             if grad is not None:
-                add_grad(child, nr, fit_gradient(grad, meta))
-            deps[id(child)] -= 1
-            if deps[id(child)] == 0:
-                heapq.heappush(ready, (-child._sequence_nr, id(child), child))
-    return [captured.get((id(node), nr)) for node, nr in capture or ()]
+                grad = fit_gradient(grad, meta)
+                buffer = buffers.get(child)
+                if buffer is None:
+                    buffer = buffers[child] = [None] * child.num_outputs
+                buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
+            deps[child] -= 1
+            if deps[child] == 0:
+                heapq.heappush(ready, (-child._sequence_nr, next(tie), child))
+    return [captured.get(edge) for edge in capture or ()]
 
 
 def _retain(t: Any, grad: np.ndarray) -> None:

@@ -77,7 +77,6 @@
       all.forEach(function (el) { if (!el.hidden) { shown += 1; } });
       section.querySelector(".shown").textContent = shown === all.length ? "" : "(showing " + shown + " of " + all.length + ")";
     });
-    document.documentElement.setAttribute("data-filtered", JSON.stringify(state));
   }
 
   form.addEventListener("change", function () { var s = fromForm(); toHash(s); apply(s); });

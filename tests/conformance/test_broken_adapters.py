@@ -30,7 +30,9 @@ def _run(engine: Any, scenario_ids: tuple[str, ...], **harness_options: Any) -> 
 
 
 def _failing_fields(found: list[TargetResult]) -> set[str]:
-    return {d["field"] for res in found for r in res.records if r["status"] == "fail" for d in r["differences"]}
+    return {
+        d["field"] for res in found for r in res.records if r["status"] == "fail" for d in r["differences"]
+    }
 
 
 @pytest.mark.parametrize("broken", list(BROKEN), ids=lambda cls: cls.__name__)

@@ -105,6 +105,9 @@ def assert_same(ours: Any, theirs: Any, *, layout: bool = False) -> None:
         assert len(ours) == len(theirs)
         for mine, other in zip(ours, theirs, strict=True):
             assert_same(mine, other, layout=layout)
+    elif isinstance(theirs, np.ndarray):
+        assert isinstance(ours, np.ndarray) and ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours, theirs)
     elif isinstance(theirs, torch.dtype):
         assert dtype_name(ours) == dtype_name(theirs)
     elif isinstance(theirs, float) and np.isnan(theirs):
@@ -129,7 +132,8 @@ def both(program: Callable[[Any], Any], *, layout: bool = False, message: bool =
     ):
         # torch produced a dtype impl does not model (float16 with complex gives complex32):
         # impl must refuse and name it, never return something else.
-        assert our_error is not None and "complex32" in str(our_error), (ours, our_error)
+        assert our_error is not None, (ours, their_error)
+        assert "complex32" in str(our_error) or str(our_error) == str(their_error), (our_error, their_error)
         return theirs
     if their_error is not None or our_error is not None:
         assert our_error is not None, f"torch raised {their_error!r}, impl returned {ours!r}"

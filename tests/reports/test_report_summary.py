@@ -182,3 +182,14 @@ def test_summary_json_holds_every_count_and_group(tmp_path: Path) -> None:
     assert data["columns"] == [
         {"id": "impl@cpu", "engine": "impl", "device": "cpu", "oracles": ["torch@cpu"]}
     ]
+
+
+def test_crashes_group_by_their_message_without_numbers(tmp_path: Path) -> None:
+    records = [
+        run_record("r1"),
+        case_record("r1", "error", case="{'n': 10}", reason="Timeout: case ran over 30.0 s on worker gw0"),
+        case_record("r1", "error", case="{'n': 2}", reason="Timeout: case ran over 31.5 s on worker gw1"),
+        case_record("r1", "error", case="{'n': 3}", reason="worker gw1 crashed: Segmentation fault"),
+    ]
+    s = summarise([write(tmp_path / "r.jsonl", records)])
+    assert sorted((g.count, g.case) for g in s.groups) == [(1, "{'n': 3}"), (2, "{'n': 2}")]

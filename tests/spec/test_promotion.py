@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from spec.promotion import LHS_VALUES, RHS_VALUES, SCALARS, _values, operand
-from tests.spec.support import SCENARIOS, TORCH, same_values
+from spec.strategies import build
+from tests.spec.support import SCENARIOS, TORCH, draw_case, for_drawn_cases, same_values
 
 COMPARISONS = {"eq", "lt"}
 FLOATING_RESULT = {"div", "atan2"}
@@ -153,3 +154,18 @@ def test_forms_agree_on_torch() -> None:
                 assert same_values(tensors["inplace"].value, tensors["augmented"].value)
                 agreeing += 1
     assert agreeing > 100
+
+
+@for_drawn_cases(60)
+def test_binary_values_dtype_and_shape(data) -> None:
+    case = draw_case(data, SCENARIOS["promotion.binary_values"])
+    outcome = SCENARIOS["promotion.binary_values"].run(TORCH, case)
+    if outcome.error is None:
+        result = outcome.tensors["result"]
+        promoted = torch.result_type(build(TORCH, case["lhs"]), build(TORCH, case["rhs"]))  # 0-d aware
+        if case["op"] in COMPARISONS:
+            promoted = torch.bool
+        elif case["op"] in FLOATING_RESULT and not (promoted.is_floating_point or promoted.is_complex):
+            promoted = torch.get_default_dtype()
+        assert result.dtype == str(promoted).split(".")[1], case
+        assert result.shape == np.broadcast_shapes(tuple(case["lhs"]["shape"]), tuple(case["rhs"]["shape"]))

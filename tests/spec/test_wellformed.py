@@ -3,8 +3,11 @@ Outcome is well-formed on torch (live) and on impl (which must not crash the sce
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+import spec.engine
 from spec.engine import AREAS, Capability
 from spec.scenario import Scenario
 from tests.spec.support import (
@@ -32,9 +35,36 @@ def test_every_area_has_scenarios_with_docs() -> None:
         assert scenario.requires <= set(Capability)
 
 
+class _Recording:
+    """An engine proxy that records the op names scenarios pass to call/method/create."""
+
+    def __init__(self, engine: object) -> None:
+        self.engine, self.used = engine, set()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def call(self, op: str, *args: object, **kwargs: object) -> object:
+        self.used.add(op)
+        return self.engine.call(op, *args, **kwargs)
+
+    def method(self, op: str, *args: object, **kwargs: object) -> object:
+        self.used.add(op)
+        return self.engine.method(op, *args, **kwargs)
+
+    def create(self, op: str, *args: object, **kwargs: object) -> object:
+        self.used.add(op)
+        return self.engine.create(op, *args, **kwargs)
+
+
+DOCUMENTED = set(re.findall(r"\w+", spec.engine.__doc__))
+
+
 def _check(scenario: Scenario, case: dict) -> None:
     assert is_plain(case) and roundtrips(case), repr(case)
-    outcome = scenario.run(TORCH, case)
+    recording = _Recording(TORCH)
+    outcome = scenario.run(recording, case)
+    assert recording.used <= DOCUMENTED, "spec/engine.py's docstring must list every op scenarios use"
     check_wellformed(outcome)
     assert outcome.unsupported is None  # torch has every capability
     assert outcome.tensors or outcome.grads or outcome.facts or outcome.error, f"nothing observed: {case!r}"
@@ -64,3 +94,13 @@ def test_impl_is_checked() -> None:
     if IMPL is None:
         pytest.skip(IMPL_MISSING)
     assert IMPL.name == "impl"
+
+
+def test_engine_docstring_lists_every_op_the_finite_scenarios_use() -> None:
+    """spec/engine.py tells adapter writers which ops scenarios need: it must stay exact."""
+    recording = _Recording(TORCH)
+    for sid in FINITE:
+        for case in SCENARIOS[sid].cases():
+            SCENARIOS[sid].run(recording, case)
+    assert recording.used - DOCUMENTED == set()
+    assert len(recording.used) > 60

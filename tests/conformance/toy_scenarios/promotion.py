@@ -54,7 +54,9 @@ def toy_observed_outside(engine: Engine, case: Case) -> Outcome:
     return out
 
 
-@scenario(cases=lambda: [{"transpose": flag} for flag in (False, True)], finite=True, requires=[Capability.VIEWS])
+@scenario(
+    cases=lambda: [{"transpose": flag} for flag in (False, True)], finite=True, requires=[Capability.VIEWS]
+)
 def toy_view(engine: Engine, case: Case) -> Outcome:
     """x.t() (or x.view(...)) shares memory with x and has torch's strides."""
     out = Outcome()

@@ -1,0 +1,119 @@
+"""impl's cost next to NumPy's and torch's, measured side by side in one run (timeit, best of N).
+
+(1) one elementwise op (a + b, a * b, exp) on 1e6 float32: impl vs NumPy, target <= 1.3x;
+(2) forward + backward of a 100-op graph on small tensors: impl vs torch (CPU), target <= 3x.
+
+Run from the checkout root: `python bench/bench_impl.py [--repeat N]`. Prints a table of
+best-of-N times and ratios, and whether each target is met; it never fails (numbers, not tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import impl
+
+ELEMENTWISE_TARGET = 1.3
+GRAPH_TARGET = 3.0
+
+
+def best(fn: Callable[[], Any], repeat: int, number: int) -> float:
+    """Best-of-`repeat` time of one call, in seconds (each sample averages `number` calls)."""
+    return min(timeit.repeat(fn, repeat=repeat, number=number)) / number
+
+
+def elementwise_cases() -> dict[str, tuple[Callable, Callable]]:
+    """name -> (NumPy call, impl call) on the same 1e6 float32 data."""
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal(1_000_000).astype(np.float32)
+    b_np = rng.standard_normal(1_000_000).astype(np.float32)
+    a, b = impl.from_numpy(a_np), impl.from_numpy(b_np)
+    return {
+        "add a + b": (lambda: a_np + b_np, lambda: a + b),
+        "mul a * b": (lambda: a_np * b_np, lambda: a * b),
+        "exp(a)": (lambda: np.exp(a_np), lambda: impl.exp(a)),
+    }
+
+
+def forward(engine: Any, x0: np.ndarray, w0: np.ndarray, requires_grad: bool = True) -> Any:
+    """A 100-op graph: 25 blocks of (mul, add, tanh, mul by a scalar), then sum; returns (x, w, loss)."""
+    x = engine.tensor(x0, requires_grad=requires_grad)
+    w = engine.tensor(w0, requires_grad=requires_grad)
+    y = x
+    for _ in range(25):
+        y = (y * w + x).tanh() * 0.9
+    return x, w, y.sum()
+
+
+def graph_program(engine: Any, x0: np.ndarray, w0: np.ndarray) -> Callable[[], Any]:
+    """Forward + backward of the 100-op graph; returns the two leaves' gradients."""
+
+    def run() -> Any:
+        x, w, loss = forward(engine, x0, w0)
+        loss.backward()
+        return x.grad, w.grad
+
+    return run
+
+
+def split(engine: Any, x0: np.ndarray, w0: np.ndarray, repeat: int) -> tuple[float, float, float]:
+    """Where the time goes: forward without grad, the cost of recording, and backward alone."""
+    plain = best(lambda: forward(engine, x0, w0, requires_grad=False), repeat, 10)
+    recorded = best(lambda: forward(engine, x0, w0), repeat, 10)
+    losses = iter([forward(engine, x0, w0)[2] for _ in range(repeat * 10)])
+    backward = best(lambda: next(losses).backward(), repeat, 10)
+    return plain, recorded - plain, backward
+
+
+def check_graph_grads_agree(x0: np.ndarray, w0: np.ndarray) -> None:
+    tx, tw = graph_program(torch, x0, w0)()
+    ix, iw = graph_program(impl, x0, w0)()
+    np.testing.assert_allclose(ix._data, tx.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(iw._data, tw.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="timeit repeats (best is kept)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # one core each: impl and NumPy run single-threaded
+    print(f"impl {impl.__version__}, numpy {np.__version__}, torch {torch.__version__} (1 thread)\n")
+
+    print(f"(1) elementwise on 1e6 float32, impl vs NumPy (target <= {ELEMENTWISE_TARGET}x)")
+    print(f"{'op':<12}{'numpy ms':>10}{'impl ms':>10}{'ratio':>8}  target")
+    for name, (numpy_call, impl_call) in elementwise_cases().items():
+        t_np = best(numpy_call, args.repeat, 20)
+        t_impl = best(impl_call, args.repeat, 20)
+        ratio = t_impl / t_np
+        verdict = "met" if ratio <= ELEMENTWISE_TARGET else "MISSED"
+        print(f"{name:<12}{t_np * 1e3:>10.3f}{t_impl * 1e3:>10.3f}{ratio:>8.2f}  {verdict}")
+
+    rng = np.random.default_rng(1)
+    x0 = rng.standard_normal((4, 4)).astype(np.float32)
+    w0 = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
+    check_graph_grads_agree(x0, w0)
+    print(f"\n(2) forward + backward, 100-op graph on 4x4 float32, impl vs torch (target <= {GRAPH_TARGET}x)")
+    t_torch = best(graph_program(torch, x0, w0), args.repeat, 10)
+    t_impl = best(graph_program(impl, x0, w0), args.repeat, 10)
+    ratio = t_impl / t_torch
+    verdict = "met" if ratio <= GRAPH_TARGET else "MISSED"
+    print(f"{'torch ms':>10}{'impl ms':>10}{'ratio':>8}  target")
+    print(f"{t_torch * 1e3:>10.3f}{t_impl * 1e3:>10.3f}{ratio:>8.2f}  {verdict}")
+    print("\n    where the time goes (ms): forward without grad | recording history | backward")
+    for engine in (torch, impl):
+        parts = split(engine, x0, w0, args.repeat)
+        print(f"    {engine.__name__:<6}" + "".join(f"{p * 1e3:>10.3f}" for p in parts))
+
+
+if __name__ == "__main__":
+    main()
