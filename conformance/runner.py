@@ -142,6 +142,7 @@ class Harness:
         self.profile = profile  # a hypothesis profile name; None: the loaded one
         self._comparator: Comparator | None = None
         self._running = "engine"
+        self.alarm = Alarm(timeout_s)
 
     # --- engines, built lazily (on the worker that needs them) ---------------------------------
     @property
@@ -171,8 +172,11 @@ class Harness:
         start = time.perf_counter()
         self._running = "engine"
         try:
-            with _deadline(self.timeout_s):
+            self.alarm.arm()
+            try:
                 verdict = self._check(scenario, case, entries)
+            finally:
+                self.alarm.disarm()
         except CaseTimeout:
             side = self.engine if self._running == "engine" else self.oracle
             reason = f"timeout: {self._running} {side.name} took over {self.timeout_s:g}s"
@@ -236,12 +240,13 @@ class Harness:
             tally.bulk("unsupported", len(target.cases) if target.cases is not None else 1, reason)
             return tally.result(skip_reason=reason)
         entries = self.manifest.for_scenario(sc.id, self.device)
-        if target.cases is not None:
-            cases = target.cases if max_cases is None else target.cases[:max_cases]
-            for case in cases:
-                tally.add(self.check_case(sc, case, entries))
-        else:
-            self._draw(target, entries, tally)
+        with self.alarm:
+            if target.cases is not None:
+                cases = target.cases if max_cases is None else target.cases[:max_cases]
+                for case in cases:
+                    tally.add(self.check_case(sc, case, entries))
+            else:
+                self._draw(target, entries, tally)
         return tally.result()
 
     def _draw(self, target: Target, entries: list[Entry], tally: _Tally) -> None:
@@ -541,36 +546,46 @@ def _find_divergence(exc: BaseException) -> Divergence | None:
     return None
 
 
-def _alarm(signum: int, frame: Any) -> None:
+def _on_alarm(signum: int, frame: Any) -> None:
     raise CaseTimeout
 
 
-class _deadline:
-    """Raise CaseTimeout in the block after `seconds` (SIGALRM; main thread only, else no limit).
+class Alarm:
+    """Per-case time limits through SIGALRM (main thread only; elsewhere cases run unlimited).
 
-    Whatever alarm was set before (pytest-timeout's signal method) is put back, less the time spent.
+    `with alarm:` installs the handler once for a whole test; `alarm.arm()` / `alarm.disarm()`
+    around each case then cost one setitimer call each. Whatever handler and alarm were set
+    before (pytest-timeout's signal method) are put back on exit, less the time spent.
     """
-
-    __slots__ = ("active", "previous", "seconds", "start")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.active = seconds > 0 and threading.current_thread() is threading.main_thread()
+        self.armed = False  # inside `with`, where arm() has effect
+        self._saved: tuple[Any, float, float] | None = None
 
-    def __enter__(self) -> None:
-        if self.active:
-            self.previous = signal.signal(signal.SIGALRM, _alarm)
-            self.start = time.monotonic()
-            remaining, _ = signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.previous = (self.previous, remaining)
+    def __enter__(self) -> Alarm:
+        if self.seconds > 0 and threading.current_thread() is threading.main_thread() and not self.armed:
+            handler = signal.signal(signal.SIGALRM, _on_alarm)
+            remaining, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+            self._saved, self.armed = (handler, remaining, time.monotonic()), True
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.active:
+        if self._saved is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            handler, remaining = self.previous
+            handler, remaining, start = self._saved
             signal.signal(signal.SIGALRM, handler)
             if remaining:
-                signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - self.start), 1e-3))
+                signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - start), 1e-3))
+            self._saved, self.armed = None, False
+
+    def arm(self) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def disarm(self) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _batches(cases: st.SearchStrategy[Case], size: int) -> st.SearchStrategy[list[Case]]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from impl import autograd, dtypes
 from impl.dtypes import dtype
+from impl.memory import _copy_with_strides, preserved_strides
 from impl.promotion import is_scalar, scalar_dtype
 from impl.tensor import Tensor, contiguous_strides, device
 
@@ -90,15 +91,27 @@ def _check_layout(data: Any, shape: tuple[int, ...], dim: int, dtype_: dtype) ->
 
 
 def _check_fits(values: np.ndarray, dtype_: dtype) -> None:
-    """c10::checked_convert: numbers stored into an integer dtype must fit (uint8 accepts -255..255)."""
+    """c10::checked_convert of Python numbers into an integer dtype: they must fit.
+
+    Integers may also be negative down to -max for unsigned types (they wrap: -1 -> 255);
+    floats must lie within [min, max] (no NaN or infinity).
+    """
     if dtype_.category != dtypes.INTEGRAL or values.size == 0 or values.dtype.kind == "b":
         return
     info = np.iinfo(dtype_.np)
-    lowest = -int(info.max) if info.min == 0 else int(info.min)
+    lowest = -int(info.max) if values.dtype.kind in "iu" and info.min == 0 else int(info.min)
     with np.errstate(invalid="ignore"):
-        bad = ~((values >= lowest) & (values <= int(info.max)))
-    if bad.any():
+        fits = (values >= lowest) & (values <= int(info.max))
+    if not fits.all():
         raise RuntimeError(f"value cannot be converted to type {dtype_.name} without overflow")
+
+
+def _check_complex_target(dtype_: dtype) -> None:
+    """Python complex numbers go only into complex (or bool) dtypes."""
+    if dtype_.category == dtypes.INTEGRAL:
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    if dtype_.category == dtypes.FLOATING:
+        raise TypeError("must be real number, not complex")
 
 
 def _to_numpy_values(data: Any) -> np.ndarray:
@@ -110,9 +123,12 @@ def _to_numpy_values(data: Any) -> np.ndarray:
     if _is_sequence(data) and any(isinstance(item, Tensor | np.ndarray) for item in data):
         return np.array([_to_numpy_values(item) for item in data])
     try:
-        return np.array(data)
+        values = np.array(data)
     except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
+        values = np.array([0], dtype=np.uint64)
+    if values.dtype.kind in "uO":  # a Python int beyond int64
+        raise ValueError("Overflow when unpacking long long")
+    return values
 
 
 def tensor(
@@ -127,6 +143,10 @@ def tensor(
     _check_device(device)
     if isinstance(data, str | bytes):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if isinstance(data, np.ndarray) and data.dtype != object and all(s >= 0 for s in data.strides):
+        source = _share_numpy(data)  # copied with its dense layout kept, as torch does
+        dtype = dtype or source.dtype
+        return _finish(_copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
     shape = _infer_shape(data)
     inferred = _infer_dtype(data)
     dtype = dtype or inferred
@@ -139,8 +159,8 @@ def tensor(
             stacklevel=2,
         )
     values = np.array(_to_numpy_values(data), copy=True).reshape(shape)  # tensor() always copies
-    if inferred.category == dtypes.COMPLEX and dtype.category < dtypes.COMPLEX:
-        raise TypeError(f"must be real number, not {type(complex()).__name__}")
+    if inferred.category == dtypes.COMPLEX and not isinstance(data, Tensor | np.ndarray):
+        _check_complex_target(dtype)
     if not isinstance(data, Tensor | np.ndarray):
         _check_fits(values, dtype)
     return _finish(Tensor.wrap(dtypes.cast(values, dtype), dtype), requires_grad)
@@ -169,7 +189,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """torch.from_numpy: a tensor sharing `array`'s memory (same shape, strides and dtype)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtype_ = dtypes.from_numpy_dtype(array.dtype)
+    dtypes.from_numpy_dtype(array.dtype)  # refuses unsupported element types first
     item = array.itemsize
     if any(s < 0 for s in array.strides):
         raise ValueError(
@@ -191,6 +211,13 @@ def from_numpy(array: np.ndarray) -> Tensor:
             UserWarning,
             stacklevel=2,
         )
+    return _share_numpy(array)
+
+
+def _share_numpy(array: np.ndarray) -> Tensor:
+    """A tensor over `array`'s memory: its storage starts at the array's first element."""
+    dtype_ = dtypes.from_numpy_dtype(array.dtype)
+    item = array.itemsize
     strides = tuple(s // item for s in array.strides)
     extent = 0 if array.size == 0 else 1 + sum((n - 1) * s for n, s in zip(array.shape, strides, strict=True))
     storage = np.lib.stride_tricks.as_strided(array, (extent,), (item,), writeable=array.flags.writeable)
@@ -215,6 +242,8 @@ def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
     """Sizes as varargs `(2, 3)` or one sequence `((2, 3),)`; negative sizes are a RuntimeError."""
     if not args:
         raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    if len(args) > 1 and any(_is_sequence(a) for a in args):
+        raise TypeError(f"{name}() takes 1 positional argument but {len(args)} were given")
     shape = tuple(args[0]) if len(args) == 1 and _is_sequence(args[0]) else args
     if not all(isinstance(n, int | np.integer) or _is_int_tensor(n) for n in shape):
         raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
@@ -292,6 +321,8 @@ def arange(
     start, end, step = bounds
     if dtype_.category == dtypes.INTEGRAL and any_float:  # torch casts the bounds to the dtype first
         start, end, step = int(start), int(end), int(step)
+    if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX):
+        raise NotImplementedError(f'"arange_cpu" not implemented for \'{dtype_.scalar_type}\'')
     if step == 0:
         raise (ValueError if dtype_.category == dtypes.INTEGRAL and bounds[2] != 0 else RuntimeError)(
             "step must be nonzero"
@@ -319,6 +350,8 @@ def linspace(
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype_ = dtype or dtypes.get_default_dtype()
+    if dtype_ is dtypes.bool:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     index = np.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))

@@ -373,8 +373,11 @@ def alias(self: Tensor) -> Tensor:
 
 
 def is_non_overlapping_and_dense(t: Tensor) -> bool:
-    """torch's check: some permutation of the dims makes the strides contiguous."""
-    dims = sorted((d for d in range(t.ndim) if t.shape[d] != 1), key=lambda d: t.stride(d))
+    """torch's check: contiguous (empty tensors are), or some permutation of the dims with size >= 2
+    makes the strides contiguous."""
+    if t.is_contiguous():
+        return True
+    dims = sorted((d for d in range(t.ndim) if t.shape[d] >= 2), key=lambda d: t.stride(d))
     expected = 1
     for d in dims:
         if t.stride(d) != expected:
@@ -615,6 +618,7 @@ Tensor.mT = property(lambda self: transpose(self, -2, -1))
 def _set_data(self: Tensor, new: Tensor) -> None:
     """`t.data = other`: t now uses other's storage, shape and dtype (its autograd fields stay)."""
     self._storage, self._dtype, self._offset, self._data = new._storage, new.dtype, new._offset, new._data
+    self._strides = new._strides
     self._vc = new._vc
 
 

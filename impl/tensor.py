@@ -60,7 +60,10 @@ class Device(NamedTuple):
 
 
 CPU = Device()
-_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hpu", "xla", "lazy", "ipu", "mtia")
+_DEVICE_TYPES = (
+    "cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, "
+    "mtia, privateuseone"
+)
 
 
 def device(spec: str | Device | None) -> Device:
@@ -71,9 +74,9 @@ def device(spec: str | Device | None) -> Device:
         name = str(spec).split(":")[0]
     if name == "cpu":
         return CPU
-    if name in _DEVICE_TYPES:
+    if name in _DEVICE_TYPES.split(", "):
         raise RuntimeError(f"impl runs on the CPU only; device '{spec}' is not available")
-    raise RuntimeError(f"Expected one of cpu, cuda, ... device type at start of device string: {spec}")
+    raise RuntimeError(f"Expected one of {_DEVICE_TYPES} device type at start of device string: {spec}")
 
 
 def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -110,6 +113,7 @@ class Tensor:
         self._storage = storage
         self._dtype = dtype_
         self._offset = offset
+        self._strides = tuple(strides)  # in elements, exactly as torch reports them
         self._data = strided(storage, shape, strides, offset)
         self._base = None if base is None else (base if base._base is None else base._base)
         self._vc = base._vc if base is not None else VersionCounter()
@@ -141,7 +145,7 @@ class Tensor:
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
-        return self.shape if dim is None else self._data.shape[wrap_dim(dim, self.ndim)]
+        return self.shape if dim is None else self._data.shape[wrap_dim(dim, self.ndim, scalar_ok=False)]
 
     @property
     def ndim(self) -> int:
@@ -161,8 +165,7 @@ class Tensor:
         return self._dtype.itemsize
 
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
-        strides = tuple(s // self._dtype.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[wrap_dim(dim, self.ndim)]
+        return self._strides if dim is None else self._strides[wrap_dim(dim, self.ndim, scalar_ok=False)]
 
     def storage_offset(self) -> int:
         return self._offset
@@ -276,11 +279,17 @@ class Tensor:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(-1)[0]
 
+    def _real_element(self, c_type: str) -> Any:
+        value = self._one_element()
+        if self._dtype.is_complex and value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value.real if self._dtype.is_complex else value
+
     def __float__(self) -> float:
-        return float(self._one_element())
+        return float(self._real_element("double"))
 
     def __int__(self) -> int:
-        return int(self._one_element())
+        return int(self._real_element("int64_t"))
 
     def __complex__(self) -> complex:
         return complex(self._one_element())
@@ -309,8 +318,10 @@ def _python_scalar(value: Any, dtype_: dtype) -> bool | int | float | complex:
     return (bool, int, float, complex)[dtype_.category](value)
 
 
-def wrap_dim(dim: int, ndim: int) -> int:
-    """torch's dim wrapping: -ndim <= dim < ndim (a 0-d tensor accepts 0 and -1); IndexError else."""
+def wrap_dim(dim: int, ndim: int, scalar_ok: bool = True) -> int:
+    """torch's dim wrapping: -ndim <= dim < ndim (a 0-d tensor accepts 0 and -1 where scalar_ok)."""
+    if ndim == 0 and not scalar_ok:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     bound = max(ndim, 1)
     if not -bound <= dim < bound:
         raise IndexError(

@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from conformance.results import STATUSES
 from reports.summary import (
+    MANIFEST,
     Column,
     Group,
     Summary,
@@ -222,16 +223,22 @@ def render(
             summary.scenario_counts.items(), key=lambda i: (summary.areas.index(i[0][0]), i[0][1])
         )
     ]
-    unexplained = [g for g in summary.groups if g.status in ("fail", "error") or g.status not in STATUSES]
-    manifest = [g for g in summary.groups if g.status in ("expected", "stale")]
+    manifest = [g for g in summary.groups if g.status in MANIFEST]
+    unexplained = [g for g in summary.groups if g.status not in MANIFEST]
     data = {
         "areas": [{"id": a, "label": a} for a in summary.areas],
         "columns": [{"id": column_id(c), "label": f"{c[0]} · {c[1]}"} for c in cols],
         "statuses": [{"id": s, "label": STATUS_LABELS[s]} for s in STATUSES],
     }
+
+    def bare(in_manifest: bool) -> list[tuple[Any, ...]]:
+        """Divergent cases recorded only as counts, as (status, engine, device, area, scenario, count)."""
+        rows = sorted(summary.undetailed.items())
+        return [(*key, n) for key, n in rows if (key[0] in MANIFEST) == in_manifest]
+
     sections = [
-        ("unexplained", "Unexplained divergences", unexplained, _view(unexplained, max_groups)),
-        ("manifest", "Expected divergences (manifest)", manifest, _view(manifest, max_groups)),
+        ("unexplained", "Unexplained divergences", unexplained, _view(unexplained, max_groups), bare(False)),
+        ("manifest", "Expected divergences (manifest)", manifest, _view(manifest, max_groups), bare(True)),
     ]
     csp = (
         f"default-src 'none'; script-src {_csp_hash(js)}; style-src {_csp_hash(css)}; "
@@ -294,7 +301,9 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     summary_path = out.with_name("summary.json")
-    summary_path.write_text(json.dumps(to_json(summary, max_samples=samples), indent=1, default=str), "utf-8")
+    summary_path.write_text(
+        json.dumps(to_json(summary, max_samples=samples), separators=(",", ":"), default=str), "utf-8"
+    )
     done = time.perf_counter()
     return {
         "html": str(out),

@@ -27,6 +27,8 @@ from spec.outcome import message_key
 
 DIVERGENT: tuple[str, ...] = ("error", "fail", "stale", "expected")
 """Statuses shown case by case, most urgent first."""
+MANIFEST: tuple[str, ...] = ("stale", "expected")
+"""Divergent statuses explained (or once explained) by the engine's manifest."""
 NOT_CHECKED: tuple[str, ...] = ("unsupported", "not_run")
 RAN: tuple[str, ...] = ("pass", "fail", "expected", "stale", "error")
 """Statuses of cases that were actually checked; the pass rate is pass / ran."""
@@ -218,7 +220,9 @@ class _Builder:
         self.columns: set[Column] = set()
 
     def run_of(self, run_id: str, path: str) -> Run:
-        run = self.summary.runs.setdefault(run_id, Run(run_id))
+        run = self.summary.runs.get(run_id)
+        if run is None:
+            run = self.summary.runs[run_id] = Run(run_id)
         if path not in run.files:
             run.files.append(path)
         return run
@@ -271,8 +275,7 @@ class _Builder:
             return
         fields = tuple(sorted({(str(d.get("field", "")), str(d.get("name", ""))) for d in diffs}))
         # a manifest entry is its own cause; crash and timeout texts are compared without their numbers
-        manifest = status in ("expected", "stale")
-        cause = (str(r.get("manifest_entry") or ""), reason) if manifest else message_key(reason)
+        cause = (str(r.get("manifest_entry") or ""), reason) if status in MANIFEST else message_key(reason)
         key = (status, *col, area, scenario, fields, cause)
         group = self.groups.get(key)
         if group is None:

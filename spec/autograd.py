@@ -425,16 +425,21 @@ ERRORS: dict[str, Callable[[Engine, Outcome, Any, Any], None]] = {
 }
 """Situations autograd rejects (and their legal neighbours), on leaves x and y requiring grad."""
 
-_ERROR_NEEDS = {
-    "saved_output_modified": Capability.VERSION_COUNTER,
-    "saved_input_modified": Capability.VERSION_COUNTER,
+_ERROR_NEEDS: dict[str, frozenset[Capability]] = {
+    "inplace_on_leaf": frozenset({Capability.INPLACE}),
+    "inplace_on_leaf_no_grad": frozenset({Capability.INPLACE}),
+    "setitem_on_leaf": frozenset({Capability.INPLACE}),
+    "saved_output_modified": frozenset({Capability.INPLACE, Capability.VERSION_COUNTER}),
+    "saved_input_modified": frozenset({Capability.INPLACE, Capability.VERSION_COUNTER}),
+    "unsaved_input_modified": frozenset({Capability.INPLACE}),
 }
+"""Capabilities a situation needs beyond AUTOGRAD."""
 
 
 @scenario(
     cases=lambda: [{"situation": s} for s in ERRORS],
     finite=True,
-    requires=[Capability.AUTOGRAD, Capability.INPLACE],
+    requires=[Capability.AUTOGRAD],
 )
 def errors(engine: Engine, case: Case) -> Outcome:
     """torch raises RuntimeError for: in-place ops on a leaf requiring grad (allowed under no_grad);
@@ -442,9 +447,9 @@ def errors(engine: Engine, case: Case) -> Outcome:
     not saved may change); backward() on a non-scalar without gradient; a gradient of the wrong
     shape; backward of a tensor without grad_fn; autograd.grad w.r.t. an unused input unless
     allow_unused=True (which returns None for it)."""
-    needed = _ERROR_NEEDS.get(case["situation"])
-    if needed is not None and needed not in engine.capabilities:
-        return Outcome(unsupported=needed.value)
+    missing = _ERROR_NEEDS.get(case["situation"], frozenset()) - engine.capabilities
+    if missing:
+        return Outcome(unsupported=", ".join(sorted(missing)))
     out = Outcome()
     x, y = _leaves(engine)
     with out.catching():

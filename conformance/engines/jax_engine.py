@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -130,7 +131,9 @@ class JaxEngine(ArrayEngine):
             return [self._array(g) for g in grad_outputs]
         for o in outputs:
             if o.value.shape != ():
-                raise TypeError(f"Gradient only defined for scalar-output functions. Output had shape: {o.value.shape}.")
+                raise TypeError(
+                    f"Gradient only defined for scalar-output functions. Output had shape: {o.value.shape}."
+                )
         return [jnp.ones_like(o.value) for o in outputs]
 
     def _leaves_of(self, t: Traced) -> list[Traced]:
@@ -191,7 +194,11 @@ class JaxEngine(ArrayEngine):
             low, high, size = (0, *args) if len(args) == 2 else args
             return jax.random.randint(key, tuple(size), low, high, dtype=dtype or jnp.int_)
         draw = jax.random.uniform if factory == "rand" else jax.random.normal
-        return draw(key, tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args, dtype=dtype or float)
+        return draw(
+            key,
+            tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args,
+            dtype=dtype or float,
+        )
 
     # --- observation -----------------------------------------------------------------------------
     def numpy(self, t: Any) -> np.ndarray:

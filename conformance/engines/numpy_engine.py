@@ -16,9 +16,10 @@ from __future__ import annotations
 import contextlib
 import math
 import operator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import ml_dtypes
 import numpy as np
@@ -104,7 +105,9 @@ def _flatten_shape(shape: tuple[int, ...], start: int = 0, end: int = -1) -> tup
 class ArrayEngine:
     """The protocol over a NumPy-API namespace `xp`; subclasses choose xp and the tensor handle."""
 
-    capabilities = frozenset({Capability.INPLACE, Capability.VIEWS, Capability.STRIDES, Capability.NUMPY_SHARING})
+    capabilities = frozenset(
+        {Capability.INPLACE, Capability.VIEWS, Capability.STRIDES, Capability.NUMPY_SHARING}
+    )
 
     def __init__(self, xp: ModuleType, name: str, version: str, dtypes: frozenset[str]) -> None:
         self.xp = xp
@@ -151,7 +154,9 @@ class ArrayEngine:
             "expand_as": lambda a, b: xp.broadcast_to(a, b.shape),
             "broadcast_to": lambda a, shape: xp.broadcast_to(a, _sizes((shape,))),
             "broadcast_shapes": lambda *shapes: xp.broadcast_shapes(*shapes),
-            "flatten": lambda a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
+            "flatten": lambda a, start_dim=0, end_dim=-1: xp.reshape(
+                a, _flatten_shape(a.shape, start_dim, end_dim)
+            ),
             "squeeze": lambda a, axis=None: xp.squeeze(a, axis=axis),
             "contiguous": self._contiguous,
             "clone": lambda a: xp.array(a, copy=True),
@@ -186,8 +191,9 @@ class ArrayEngine:
         return quotient if rounding_mode is None else self.xp.trunc(quotient).astype(quotient.dtype)
 
     def _unfold(self, a: Any, axis: int, size: int, step: int) -> Any:
-        """t.unfold(dim, size, step): NumPy's sliding_window_view along axis, every step-th window."""
-        windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=axis)
+        """t.unfold(dim, size, step): NumPy's sliding_window_view along axis, every step-th window
+        (writeable, as torch's unfold view is; NumPy makes it read-only unless asked)."""
+        windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=axis, writeable=True)
         return _take(windows, axis, slice(None, None, step))
 
     def _is_contiguous(self, a: Any) -> bool:
@@ -255,7 +261,10 @@ class ArrayEngine:
             like = self._array(args[0])
             if factory in ("zeros_like", "ones_like", "empty_like", "full_like"):
                 return getattr(xp, factory)(like, *args[1:], dtype=dtype, **kw)
-            return self._create(factory.removesuffix("_like"), like.shape, dtype=dtype or like.dtype, **kw)
+            # rand_like(t) is rand(t.shape); randint_like(t, [low,] high) is randint([low,] high, t.shape)
+            return self._create(
+                factory.removesuffix("_like"), *args[1:], like.shape, dtype=dtype or like.dtype, **kw
+            )
         if factory in ("zeros", "ones", "empty"):
             return getattr(xp, factory)(_sizes(args), dtype=dtype)
         if factory == "full":
@@ -382,7 +391,9 @@ class ArrayEngine:
     def set_grad_enabled(self, mode: bool) -> AbstractContextManager[None]:
         return contextlib.nullcontext()
 
-    def custom_function(self, forward: Callable[..., Any], backward: Callable[..., Any]) -> Callable[..., Any]:
+    def custom_function(
+        self, forward: Callable[..., Any], backward: Callable[..., Any]
+    ) -> Callable[..., Any]:
         raise NotImplementedError(f"{self.name} has no autograd")
 
 

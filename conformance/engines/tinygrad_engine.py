@@ -30,8 +30,8 @@ import contextlib
 import functools
 import operator
 import os
-from contextlib import AbstractContextManager
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import ml_dtypes
@@ -68,7 +68,13 @@ RENAMED: dict[str, str] = {
 }
 """torch name -> tinygrad Tensor method computing the same operation."""
 
-CASTS: dict[str, str] = {"byte": "uint8", "char": "int8", "short": "int16", "cfloat": "complex64", "cdouble": "complex128"}
+CASTS: dict[str, str] = {
+    "byte": "uint8",
+    "char": "int8",
+    "short": "int16",
+    "cfloat": "complex64",
+    "cdouble": "complex128",
+}
 """torch's conversion methods tinygrad lacks -> the dtype they cast to."""
 
 REDUCTIONS = frozenset({"sum", "mean", "max", "min", "prod", "any", "all", "argmax", "argmin", "std", "var"})
@@ -148,7 +154,8 @@ class TinygradEngine:
             return Tensor.randint(*size, low=low, high=high, device=self._device, **kwargs)
         if factory in ("linspace", "arange", "eye"):  # these take no device: made on the default, then moved
             return getattr(Tensor, factory)(*args, **kwargs).to(self._device)
-        return getattr(Tensor, factory)(*args, device=self._device, **kwargs)  # zeros, ones, empty, rand, randn
+        # zeros, ones, empty, rand, randn
+        return getattr(Tensor, factory)(*args, device=self._device, **kwargs)
 
     # --- operations ---------------------------------------------------------------------------
     def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
@@ -308,7 +315,9 @@ class TinygradEngine:
             return contextlib.nullcontext()  # always enabled
         raise NotImplementedError("tinygrad cannot disable gradient tracking")
 
-    def custom_function(self, forward: Callable[..., Any], backward: Callable[..., Any]) -> Callable[..., Any]:
+    def custom_function(
+        self, forward: Callable[..., Any], backward: Callable[..., Any]
+    ) -> Callable[..., Any]:
         raise NotImplementedError("tinygrad has no custom autograd Function")
 
 

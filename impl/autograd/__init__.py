@@ -54,7 +54,7 @@ __all__ = [
 
 _FLOATING = 2  # dtype categories: BOOL < INTEGRAL < FLOATING < COMPLEX (impl/dtypes.py)
 _ATTR_DEFAULTS: dict[str, Any] = {"alpha": 1}
-_inplace_target: Any = None  # the tensor check_inplace cleared for writing; record() snapshots it
+_inplace_target: Any = None  # the tensor check_inplace cleared for writing; record() copies it if saved
 
 
 def _is_tensor(x: Any) -> bool:
@@ -156,10 +156,8 @@ def _save(node: Node, name: str, named: dict[str, Any], out: Any, attrs: dict[st
         node.save(name, None, outs[0], is_output=True)
     elif name in named and _is_tensor(named[name]):
         t = named[name]
-        if t is _inplace_target:  # about to be overwritten: keep the original values (torch: original_self)
-            node.save(name, t._data.copy())
-        else:
-            node.save(name, None, t)
+        # about to be overwritten in place: keep a copy of the original values (torch: original_self)
+        node.save(name, t._data.copy() if t is _inplace_target else None, t)
     elif name in named:
         node.save(name, named[name])  # a Python scalar operand, wrapped and saved by torch
     elif name in attrs:  # an indexing key: its tensors are saved
@@ -220,8 +218,10 @@ def rebase(t: Any, result: Any) -> None:
     if not grad_mode._enabled or node is None:
         return
     for saved in node._saved.values():
-        if saved.is_output:
+        if saved.is_output:  # the op's result is now t itself, at its new version
             saved.data, saved.vc, saved.version = t._data, t._vc, t._vc.value
+        elif saved.vc is t._vc and saved.data is not t._data:  # the copy of t's original values
+            saved.vc = None
     base = t._base
     if base is None:
         _set_history(t, node)
@@ -235,8 +235,8 @@ def rebase(t: Any, result: Any) -> None:
 def _set_history(t: Any, node: Node) -> None:
     """t's history becomes output 0 of `node`; a retain_grad() hook moves along (as torch's)."""
     if t._retains_grad and t.grad_fn is not None:
-        t.grad_fn._retained.pop(t.__dict__.get("_output_nr", 0), None)
-        node._retained[0] = t
+        t.grad_fn.unretain(t.__dict__.get("_output_nr", 0))
+        node.retain(0, t)
     t.grad_fn, t._output_nr, t._requires_grad = node, 0, True
 
 
@@ -295,7 +295,7 @@ def retain_grad(t: Any) -> None:
     if t.grad_fn is None or t._retains_grad:
         return
     t._retains_grad = True
-    t.grad_fn._retained[t.__dict__.get("_output_nr", 0)] = t
+    t.grad_fn.retain(t.__dict__.get("_output_nr", 0), t)
 
 
 # --- running backward --------------------------------------------------------------------------

@@ -143,13 +143,6 @@ def _evenly(grad: np.ndarray, s: Any) -> np.ndarray:
     return np.where(mask, grad / mask.sum(), 0).astype(grad.dtype)
 
 
-def _amax_vjp(grad: np.ndarray, s: Any) -> np.ndarray:
-    keep = _unreduce(np.asarray(s.result), s)
-    mask = s.self == keep
-    count = mask.sum(axis=_dims(s.dim, len(s.self_sizes)), keepdims=True)
-    return np.where(mask, _unreduce(grad, s) / count, 0).astype(grad.dtype)
-
-
 def _pow_base_grad(grad: np.ndarray, s: Any) -> np.ndarray:
     """d/dself self**exponent = exponent * self**(exponent - 1); 0 where exponent == 0 (torch)."""
     exponent = s.exponent
@@ -170,13 +163,6 @@ def _mm_self(grad: np.ndarray, s: Any) -> np.ndarray:
 
 def _mm_mat2(grad: np.ndarray, s: Any) -> np.ndarray:
     return conj(np.swapaxes(s.self, -1, -2)) @ grad
-
-
-def _repeat_vjp(grad: np.ndarray, s: Any) -> np.ndarray:
-    """Tensor.repeat: each input element appears once per tile; sum the tiles back."""
-    shape = (1,) * (len(s.repeats) - len(s.self_sizes)) + tuple(s.self_sizes)
-    tiled = grad.reshape([n for r, size in zip(s.repeats, shape, strict=True) for n in (r, size)])
-    return tiled.sum(axis=tuple(range(0, 2 * len(s.repeats), 2))).reshape(s.self_sizes)
 
 
 def _slice_grad(s: Any, grad: np.ndarray) -> np.ndarray:
@@ -242,7 +228,6 @@ RULES: dict[str, Rule] = {
     "sin": rule("SinBackward0", self=("self", lambda g, s: g * conj(np.cos(s.self)))),
     "cos": rule("CosBackward0", self=("self", lambda g, s: g * -conj(np.sin(s.self)))),
     "sqrt": rule("SqrtBackward0", self=("result", lambda g, s: g / (2 * conj(s.result)))),
-    "rsqrt": rule("RsqrtBackward0", self=("result", lambda g, s: -0.5 * g * conj(s.result**3))),
     "reciprocal": rule("ReciprocalBackward0", self=("result", lambda g, s: -g * conj(s.result * s.result))),
     "abs": rule("AbsBackward0", self=("self", lambda g, s: g * np.sign(s.self))),
     "relu": rule("ReluBackward0", self=("result", lambda g, s: np.where(s.result > 0, g, 0))),
@@ -280,7 +265,6 @@ RULES: dict[str, Rule] = {
         self=("condition", lambda g, s: np.where(s.condition, g, 0)),
         other=("condition", lambda g, s: np.where(s.condition, 0, g)),
     ),
-    "masked_fill": rule("MaskedFillBackward0", self=("mask", lambda g, s: np.where(s.mask, 0, g)), mask=None),
     # reductions
     "sum": rule("SumBackward0", self=("", _unreduce)),
     "sum.dim_IntList": rule("SumBackward1", self=("", _unreduce)),
@@ -290,8 +274,6 @@ RULES: dict[str, Rule] = {
     "min": rule("MinBackward1", self=("self result", _evenly)),
     "max.dim": rule("MaxBackward0", self=("indices", _take_back)),
     "min.dim": rule("MinBackward0", self=("indices", _take_back)),
-    "amax": rule("AmaxBackward0", self=("self result", _amax_vjp)),
-    "amin": rule("AminBackward0", self=("self result", _amax_vjp)),
     # views and shape
     "view": rule("ViewBackward0", self=("", _RESHAPE_BACK)),
     "_unsafe_view": rule("UnsafeViewBackward0", self=("", _RESHAPE_BACK)),
@@ -303,7 +285,6 @@ RULES: dict[str, Rule] = {
     "squeeze": rule("SqueezeBackward0", self=("", _RESHAPE_BACK)),
     "squeeze.dim": rule("SqueezeBackward1", self=("", _RESHAPE_BACK)),
     "squeeze.dims": rule("SqueezeBackward2", self=("", _RESHAPE_BACK)),
-    "squeeze_": rule("SqueezeBackward4", self=("", _RESHAPE_BACK)),  # matmul's 1-d @ 2-d
     "select": rule("SelectBackward0", self=("", lambda g, s: _select_grad(s, g))),
     "slice": rule("SliceBackward0", self=("", lambda g, s: _slice_grad(s, g))),
     "index": rule("IndexBackward0", self=("indices", lambda g, s: _scatter(s, s.indices, g))),
@@ -316,7 +297,6 @@ RULES: dict[str, Rule] = {
     # copies
     "clone": rule("CloneBackward0", self=("", _IDENTITY)),
     "_to_copy": rule("ToCopyBackward0", self=("", _IDENTITY)),
-    "repeat": rule("RepeatBackward0", self=("", _repeat_vjp)),
     # in-place-only forms (the result's history after zero_, fill_, copy_)
     "zero": rule("ZeroBackward0", self=("", _ZEROS)),
     "fill.Scalar": rule("FillBackward2", self=("", _ZEROS), value=None),
@@ -378,24 +358,7 @@ OVERLOADS: dict[str, Callable[[tuple[Any, ...], dict[str, Any]], str]] = {
     "min": lambda inputs, attrs: "min" if attrs.get("dim") is None else "min.dim",
 }
 
-# aliases: op names that record exactly like an aten op above
-ALIASES: dict[str, str] = {
-    "reshape": "view",
-    "narrow": "slice",
-    "true_divide": "div",
-    "multiply": "mul",
-    "subtract": "sub",
-    "negative": "neg",
-    "contiguous": "clone",
-    "to": "_to_copy",
-    "type": "_to_copy",
-    "clip": "clamp",
-    "swapaxes": "transpose",
-    "detach_copy": "clone",
-}
-
 
 def lookup(op: str, inputs: tuple[Any, ...], attrs: dict[str, Any]) -> str:
-    """The RULES key for a recorded op: its alias resolved, then its overload."""
-    op = ALIASES.get(op, op)
+    """The RULES key for a recorded op (aten name): the op itself, or its overload."""
     return OVERLOADS[op](inputs, attrs) if op in OVERLOADS else op

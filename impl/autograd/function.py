@@ -53,10 +53,11 @@ class FunctionCtx:
 class BackwardNode(Node):
     """The node of one Function.apply call: calls the user's backward on Tensors."""
 
-    function: type
-
-    def __init__(self, ctx: FunctionCtx, edges: tuple, num_outputs: int, tensor_type: type) -> None:
+    def __init__(
+        self, function: type, ctx: FunctionCtx, edges: tuple, num_outputs: int, tensor_type: type
+    ) -> None:
         super().__init__(edges, num_outputs)
+        self.function = function  # the Function subclass (per node: classes may share a name)
         self.ctx = ctx
         self.tensor_type = tensor_type
         self.out_meta: list[tuple[tuple[int, ...], Any]] = []
@@ -81,12 +82,17 @@ class BackwardNode(Node):
             self.saved_list = []
             self._released = True
 
+    def _grad_tensor(self, grad: np.ndarray | None, meta: tuple[tuple[int, ...], Any]) -> Any:
+        """An output's gradient as a Tensor; a missing one is zeros unless set_materialize_grads(False)."""
+        shape, dtype = meta
+        if grad is None:
+            if dtype is None or not self.ctx.materialize_grads:
+                return None
+            grad = np.zeros(shape, dtype.np)
+        return self.tensor_type.wrap(grad, dtype)
+
     def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
-        wrap = self.tensor_type.wrap
-        grad_tensors = [
-            wrap(np.zeros(shape, dt.np), dt) if g is None and self.ctx.materialize_grads else wrap(g, dt)
-            for g, (shape, dt) in zip(grads, self.out_meta, strict=True)
-        ]
+        grad_tensors = [self._grad_tensor(g, meta) for g, meta in zip(grads, self.out_meta, strict=True)]
         name = type(self).__name__
         with grad_mode.no_grad():
             result = self.function.backward(self.ctx, *grad_tensors)
@@ -164,9 +170,7 @@ class Function:
         if record:
             non_diff = getattr(ctx, "_non_differentiable", set())
             edges = tuple(gradient_edge(a) for a, t in zip(args, is_tensor, strict=True) if t)
-            node_type = node_class(f"{cls.__name__}Backward", BackwardNode)
-            node_type.function = cls
-            node = node_type(ctx, edges, len(outputs), Tensor)
+            node = node_class(f"{cls.__name__}Backward", BackwardNode)(cls, ctx, edges, len(outputs), Tensor)
             node.arg_is_tensor = is_tensor
             node.arg_meta = [
                 (tuple(a.shape), a.dtype.np) if t else None for a, t in zip(args, is_tensor, strict=True)

@@ -58,17 +58,15 @@ class SavedValue:
     __slots__ = ("data", "dtype", "is_output", "tensor", "vc", "version")
 
     def __init__(self, value: Any, tensor: Any = None, is_output: bool = False) -> None:
+        """value: a Python scalar operand (no tensor; torch wraps it, it has no version counter),
+        or None to save `tensor`'s live elements, or a copy of them (`tensor` still versioned)."""
         self.tensor = None if is_output else tensor  # an output would make a reference cycle
         self.is_output = is_output
-        if tensor is None:  # a Python scalar operand (torch wraps it; it has no version counter)
+        if tensor is None:
             self.data, self.vc, self.version, self.dtype = value, None, 0, None
         else:
-            self.data, self.vc, self.version, self.dtype = (
-                tensor._data,
-                tensor._vc,
-                tensor._vc.value,
-                tensor.dtype,
-            )
+            data = tensor._data if value is None else value
+            self.data, self.vc, self.version, self.dtype = data, tensor._vc, tensor._vc.value, tensor.dtype
 
     def unpack(self, node: Node) -> Any:
         """The saved array, after torch's version check."""
@@ -89,14 +87,35 @@ class SavedValue:
 class Node:
     """A grad_fn. Subclasses exist per torch name (MulBackward0, ...), made by `node_class`."""
 
+    __slots__ = (
+        "__weakref__",
+        "_released",
+        "_retained",
+        "_saved",
+        "_sequence_nr",
+        "input_meta",
+        "next_functions",
+        "num_outputs",
+    )
+
     def __init__(self, next_functions: tuple[tuple[Node | None, int], ...], num_outputs: int = 1) -> None:
         self.next_functions = next_functions
         self.num_outputs = num_outputs
         self._saved: dict[str, SavedValue] = {}
         self._released = False
         self._sequence_nr = next(_sequence)
-        self._retained: dict[int, Any] = {}  # output_nr -> tensor whose .grad retain_grad() fills
+        self._retained: dict[int, Any] | None = None  # output_nr -> tensor whose .grad retain_grad() fills
         self.input_meta: list[tuple[tuple[int, ...], Any] | None] = []  # (shape, np dtype) per edge
+
+    def retain(self, output_nr: int, t: Any) -> None:
+        """retain_grad(): fill `t.grad` with the gradient of this node's output `output_nr`."""
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = t
+
+    def unretain(self, output_nr: int) -> None:
+        if self._retained:
+            self._retained.pop(output_nr, None)
 
     def name(self) -> str:
         return type(self).__name__
@@ -148,7 +167,7 @@ class _Attrs:
 class OpNode(Node):
     """A node for a built-in op, driven by its row of the derivative table."""
 
-    rule: Rule
+    __slots__ = ("attrs", "rule")
 
     def __init__(self, rule: Rule, next_functions: tuple, attrs: dict[str, Any]) -> None:
         super().__init__(next_functions)
@@ -168,6 +187,8 @@ class OpNode(Node):
 class ListNode(Node):
     """cat/stack: one gradient per tensor of the input list (tensor-list ops)."""
 
+    __slots__ = ("attrs",)
+
     def __init__(self, next_functions: tuple, attrs: dict[str, Any]) -> None:
         super().__init__(next_functions)
         self.attrs = attrs
@@ -181,6 +202,8 @@ class ListNode(Node):
 
 class MultiOutputNode(Node):
     """unbind/split: outputs are slices along `dim`; missing output gradients count as zeros."""
+
+    __slots__ = ("attrs", "out_shapes")
 
     def __init__(
         self, next_functions: tuple, attrs: dict[str, Any], out_shapes: list[tuple[int, ...]]
@@ -223,6 +246,8 @@ class CopySlices(Node):
     values and for the op's other inputs.
     """
 
+    __slots__ = ("fn", "positions")
+
     def __init__(self, base_edge: tuple, fn: Node, positions: np.ndarray, base_meta: tuple) -> None:
         super().__init__((base_edge, *fn.next_functions[1:]))
         self.fn = fn
@@ -252,6 +277,8 @@ class CopySlices(Node):
 class AsStridedBackward0(Node):
     """A view's history regenerated from its base's (torch names it AsStridedBackward0)."""
 
+    __slots__ = ("positions",)
+
     def __init__(self, base_edge: tuple, positions: np.ndarray, base_meta: tuple) -> None:
         super().__init__((base_edge,))
         self.positions = positions
@@ -266,6 +293,8 @@ class AsStridedBackward0(Node):
 
 class AccumulateGrad(Node):
     """The node of a leaf that requires grad: adds the incoming gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
 
     def __init__(self, variable: Any) -> None:
         super().__init__(())
@@ -380,7 +409,7 @@ def run_backward(
             for nr, grad in enumerate(grads):
                 if (node, nr) in capture_keys:
                     captured[(node, nr)] = grad
-                retained = node._retained.get(nr)
+                retained = (node._retained or {}).get(nr)
                 if retained is not None and grad is not None:
                     _retain(retained, grad)
         if type(node) is AccumulateGrad:

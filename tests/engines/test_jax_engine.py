@@ -125,19 +125,34 @@ def test_promotion_is_jaxs() -> None:
     """float32 tensor + float64 zero-dim tensor: torch stays float32; JAX (x64) gives float64."""
     lhs, rhs = JAX64.tensor([1, 2], dtype="float32"), JAX64.tensor(2.5, dtype="float64")
     assert JAX64.dtype(JAX64.call("add", lhs, rhs)) == "float64"
-    torch_result = torch.add(torch.tensor([1, 2], dtype=torch.float32), torch.tensor(2.5, dtype=torch.float64))
+    torch_result = torch.add(
+        torch.tensor([1, 2], dtype=torch.float32), torch.tensor(2.5, dtype=torch.float64)
+    )
     assert torch_dtype_name(torch_result) == "float32"
 
 
 @pytest.mark.parametrize(
     "scenario_id",
-    ["memory.views", "memory.numpy_sharing", "promotion.inplace_cast", "autograd.accumulation", "autograd.retain_graph"],
+    [
+        "memory.views",
+        "memory.numpy_sharing",
+        "promotion.inplace_cast",
+        "autograd.accumulation",
+        "autograd.retain_graph",
+    ],
 )
 def test_missing_capabilities_are_unsupported_not_passed(scenario_id: str) -> None:
     assert statuses(JAX, scenario_id) == {"unsupported"}
 
 
 def test_default_int_divergence_is_a_failure_without_manifest() -> None:
-    case = {"op": "add", "lhs_kind": "tensor", "lhs_dtype": "int32", "rhs_kind": "tensor", "rhs_dtype": "int64", "default_dtype": "float32"}
+    case = {
+        "op": "add",
+        "lhs_kind": "tensor",
+        "lhs_dtype": "int32",
+        "rhs_kind": "tensor",
+        "rhs_dtype": "int64",
+        "default_dtype": "float32",
+    }
     assert verdict(JAX, "promotion.binary_op", case) == "fail"  # int64 truncated to int32 with x64 off
     assert verdict(JAX64, "promotion.binary_op", case) == "pass"

@@ -10,9 +10,9 @@ import torch
 
 pytest.importorskip("tinygrad", reason="tinygrad is not installed: pip install -e .[tinygrad]")
 
-from conformance.engines.tinygrad_engine import make_tinygrad  # noqa: E402
-from spec.engine import DTYPES, Capability  # noqa: E402
-from tests.engines.support import statuses, torch_dtype_name, verdict  # noqa: E402
+from conformance.engines.tinygrad_engine import make_tinygrad
+from spec.engine import DTYPES, Capability
+from tests.engines.support import statuses, torch_dtype_name, verdict
 
 ENGINE = make_tinygrad()
 REAL_DTYPES = [d for d in DTYPES if not d.startswith("complex")]
@@ -115,7 +115,8 @@ def test_views_share_their_base() -> None:
 
 
 @pytest.mark.parametrize(
-    "scenario_id", ["memory.views", "memory.numpy_sharing", "autograd.retain_graph", "autograd.custom_function"]
+    "scenario_id",
+    ["memory.views", "memory.numpy_sharing", "autograd.retain_graph", "autograd.custom_function"],
 )
 def test_missing_capabilities_are_unsupported_not_passed(scenario_id: str) -> None:
     assert statuses(ENGINE, scenario_id) == {"unsupported"}

@@ -786,6 +786,32 @@ def test_inplace_history_and_gradients(op: Callable) -> None:
     same(program, rtol=1e-4, atol=1e-5)
 
 
+def test_failed_inplace_op_leaves_version_tracking_intact() -> None:
+    """A failed y.add_() must not change what later nodes save: modifying y afterwards is still caught;
+    and the original values an in-place op saved are not affected by later writes (torch clones them)."""
+
+    def program(T: Any) -> Any:
+        a, b = leaf(T, rand(3)), leaf(T, rand(3))
+        y = a * 1
+        try:
+            y.add_(T.ones(5))
+        except RuntimeError as err:
+            failed = str(err)
+        z = y * b
+        y.add_(1)
+        try:
+            z.sum().backward()
+        except RuntimeError as err:
+            caught = str(err)
+        w = a * 1
+        w.mul_(b)
+        w.add_(1)
+        w.sum().backward()
+        return [failed, caught, a.grad, b.grad]
+
+    same(program)
+
+
 def test_inplace_with_grad_requiring_operand_gives_history() -> None:
     def program(T: Any) -> Any:
         x = T.zeros(3)
@@ -1000,6 +1026,55 @@ def test_function_identity_output_is_a_view_and_multiple_outputs() -> None:
         p, q = Two.apply(a, b)
         p.sum().backward()  # q's gradient is materialized as zeros
         return [y is a, y._base is a, type(y.grad_fn).__name__, a.grad, b.grad, q]
+
+    same(program)
+
+
+def test_function_non_differentiable_outputs_and_unmaterialized_grads() -> None:
+    def program(T: Any) -> Any:
+        seen = []
+
+        class SortLike(T.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, x: Any) -> Any:
+                ctx.set_materialize_grads(False)
+                doubled, flags = x * 2, x * 0
+                ctx.mark_non_differentiable(flags)
+                ctx.save_for_backward(None, x)
+                return doubled, flags
+
+            @staticmethod
+            def backward(ctx: Any, g: Any, g_flags: Any) -> Any:
+                none, x = ctx.saved_tensors
+                seen.extend([none, g_flags, x])
+                return g * 2
+
+        a = leaf(T, rand(3))
+        doubled, flags = SortLike.apply(a)
+        doubled.sum().backward()
+        return [flags, doubled, a.grad, seen]
+
+    same(program)
+
+
+def test_function_classes_sharing_a_name_keep_their_own_backward() -> None:
+    def make(T: Any, factor: float) -> Any:
+        class Scale(T.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, x: Any) -> Any:
+                return x * factor
+
+            @staticmethod
+            def backward(ctx: Any, g: Any) -> Any:
+                return g * factor
+
+        return Scale
+
+    def program(T: Any) -> Any:
+        a = leaf(T, rand(3))
+        y = make(T, 2.0).apply(a) + make(T, 5.0).apply(a)
+        y.sum().backward()
+        return [a.grad, y.grad_fn.next_functions[0][0]]
 
     same(program)
 

@@ -193,3 +193,32 @@ def test_crashes_group_by_their_message_without_numbers(tmp_path: Path) -> None:
     ]
     s = summarise([write(tmp_path / "r.jsonl", records)])
     assert sorted((g.count, g.case) for g in s.groups) == [(1, "{'n': 3}"), (2, "{'n': 2}")]
+
+
+def test_divergences_counted_past_the_detail_cap_are_not_a_cause(tmp_path: Path) -> None:
+    """The harness writes the first cases of a status in full and the rest as one bare count."""
+    records = [
+        run_record("r1"),
+        *(dtype_divergence("r1", f"{{'i': {i}}}") for i in range(3)),
+        case_record("r1", "fail", count=425),  # no case, no differences, no reason
+        end_record("r1"),
+    ]
+    path = write(tmp_path / "r.jsonl", records)
+    s = summarise([path])
+    assert [(g.count, g.fields) for g in s.groups] == [(3, (("dtype", "result.dtype"),))]
+    assert s.undetailed == {("fail", "impl", "cpu", "promotion", "promotion.binary_op"): 425}
+    assert s.totals() == {"fail": 428}
+    info = build([str(path)], tmp_path / "index.html")
+    summary = json.loads(Path(info["summary"]).read_text())
+    assert summary["undetailed"] == [
+        {
+            "status": "fail",
+            "engine": "impl",
+            "device": "cpu",
+            "area": "promotion",
+            "scenario": "promotion.binary_op",
+            "count": 425,
+        }
+    ]
+    html = Path(info["html"]).read_text()
+    assert "1 group, 428 cases (425 counted without details)" in html
