@@ -5,6 +5,7 @@ area: dtypes and promotion, creation, broadcasting, memory (views and shared
 storage), ops (arithmetic, reductions, linear algebra) and autograd.
 """
 
+# ruff: noqa: F401 - this module re-exports torch's public names
 from __future__ import annotations
 
 from impl import autograd
@@ -82,8 +83,8 @@ from impl.ops import (
     bitwise_not,
     bitwise_or,
     bitwise_xor,
-    cat,
     bmm,
+    cat,
     clamp,
     clip,
     cos,
@@ -130,11 +131,11 @@ from impl.ops import (
 from impl.promotion import result_type
 from impl.tensor import Device, Size, Tensor, device, is_tensor
 
-float = float32  # noqa: A001 - torch's aliases
+float = float32
 double = float64
 half = float16
 long = int64
-int = int32  # noqa: A001
+int = int32
 short = int16
 cfloat = complex64
 cdouble = complex128
@@ -143,13 +144,13 @@ multiply, subtract, divide, negative, absolute = mul, sub, div, neg, abs
 __version__ = "0.1.0"
 
 
-def is_floating_point(t: Tensor) -> bool:  # noqa: A001
-    return t.is_floating_point()
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
 
 
-def is_complex(t: Tensor) -> bool:
-    return t.is_complex()
+def is_complex(input: Tensor) -> bool:
+    return input.is_complex()
 
 
-def numel(t: Tensor) -> int:
-    return t.numel()
+def numel(input: Tensor) -> int:
+    return input.numel()

@@ -36,6 +36,8 @@ def infer_size(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 
 def broadcast_shape_of(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """infer_size folded over several shapes (the operands of one op)."""
+    if shapes and all(shape == shapes[0] for shape in shapes):
+        return tuple(shapes[0])
     out: tuple[int, ...] = ()
     for shape in shapes:
         out = infer_size(out, tuple(shape))
@@ -67,7 +69,8 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
     sizes = tuple(int(s) for s in sizes)
     if len(sizes) < self.ndim:
         raise RuntimeError(
-            f"expand(torch.{self.dtype.scalar_type}Tensor{{{list(self.shape)}}}, size={list(sizes)}): the number "
+            f"expand(torch.{self.dtype.scalar_type}Tensor{{{list(self.shape)}}}, size={list(sizes)}): "
+            "the number "
             f"of sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
             f"tensor ({self.ndim})"
         )
@@ -127,7 +130,7 @@ def output_strides(shape: tuple[int, ...], operands: tuple[Any, ...]) -> tuple[i
     laid out like `x.t()`.
     """
     tensors = [t for t in operands if isinstance(t, Tensor)]
-    if tensors and all(tuple(t.shape) == tuple(shape) for t in tensors):  # TensorIterator's fast setup
+    if tensors and all(t._data.shape == shape for t in tensors):  # TensorIterator's fast setup
         if all(t.is_contiguous() for t in tensors):
             return contiguous_strides(tuple(shape))
         from impl.memory import is_non_overlapping_and_dense
@@ -140,8 +143,13 @@ def output_strides(shape: tuple[int, ...], operands: tuple[Any, ...]) -> tuple[i
     for t in operands:
         if isinstance(t, Tensor) and t.ndim:
             pad = ndim - t.ndim
-            layouts.append([0] * pad + [0 if n == 1 and shape[pad + i] != 1 else s
-                                        for i, (n, s) in enumerate(zip(t.shape, t.stride(), strict=True))])
+            layouts.append(
+                [0] * pad
+                + [
+                    0 if n == 1 and shape[pad + i] != 1 else s
+                    for i, (n, s) in enumerate(zip(t.shape, t.stride(), strict=True))
+                ]
+            )
 
     def should_swap(dim0: int, dim1: int) -> int:
         for strides in layouts:

@@ -26,7 +26,7 @@ import numpy as np
 from impl import autograd, dtypes
 from impl.dtypes import dtype
 from impl.memory import _copy_with_strides, preserved_strides
-from impl.promotion import is_scalar, scalar_dtype
+from impl.promotion import scalar_dtype
 from impl.tensor import Tensor, contiguous_strides, device
 
 # --- torch.tensor -----------------------------------------------------------------------------
@@ -246,8 +246,10 @@ def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
         raise TypeError(f"{name}() takes 1 positional argument but {len(args)} were given")
     shape = tuple(args[0]) if len(args) == 1 and _is_sequence(args[0]) else args
     if not all(isinstance(n, int | np.integer) or _is_int_tensor(n) for n in shape):
-        raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
-                        f"{type(next(n for n in shape if not isinstance(n, int))).__name__}")
+        raise TypeError(
+            f"{name}(): argument 'size' must be tuple of ints, but found element of type "
+            f"{type(next(n for n in shape if not isinstance(n, int))).__name__}"
+        )
     shape = tuple(int(n) for n in shape)
     if any(n < 0 for n in shape):
         raise RuntimeError(f"{name}: Dimension size must be non-negative.")
@@ -291,7 +293,12 @@ def full(
 
 
 def eye(
-    n: int, m: int | None = None, *, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """torch.eye(n, m): ones on the diagonal."""
     _check_device(device)
@@ -322,7 +329,7 @@ def arange(
     if dtype_.category == dtypes.INTEGRAL and any_float:  # torch casts the bounds to the dtype first
         start, end, step = int(start), int(end), int(step)
     if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX):
-        raise NotImplementedError(f'"arange_cpu" not implemented for \'{dtype_.scalar_type}\'')
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dtype_.scalar_type}'")
     if step == 0:
         raise (ValueError if dtype_.category == dtypes.INTEGRAL and bounds[2] != 0 else RuntimeError)(
             "step must be nonzero"
@@ -387,7 +394,7 @@ def manual_seed(seed: int) -> Generator:
 
 def _random(name: str, kernel: str, shape: tuple[int, ...], dtype_: dtype, draw: Any, rg: bool) -> Tensor:
     if dtype_.category != dtypes.FLOATING and not (dtype_.is_complex and kernel == "normal_kernel_cpu"):
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{dtype_.scalar_type}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype_.scalar_type}'")
     values = draw(default_generator._rng, shape)
     return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), rg)
 
@@ -463,7 +470,9 @@ def randn_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
     return _like(randn, t, t.shape, dtype=dtype, **kw)
 
 
-def randint_like(t: Tensor, low: int, high: int | None = None, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
+def randint_like(
+    t: Tensor, low: int, high: int | None = None, *, dtype: dtype | None = None, **kw: Any
+) -> Tensor:
     low, high = (0, low) if high is None else (low, high)
     return _like(randint, t, low, high, t.shape, dtype=dtype, **kw)
 

@@ -15,7 +15,7 @@ import ml_dtypes
 import numpy as np
 
 
-class dtype:  # noqa: N801 - torch's name
+class dtype:
     """One of torch's dtypes (`torch.dtype`)."""
 
     __slots__ = ("category", "name", "np", "scalar_type")
@@ -58,7 +58,7 @@ class dtype:  # noqa: N801 - torch's name
 
 BOOL, INTEGRAL, FLOATING, COMPLEX = 0, 1, 2, 3
 
-bool = dtype("bool", np.bool_, "Bool", BOOL)  # noqa: A001 - torch's name
+bool = dtype("bool", np.bool_, "Bool", BOOL)
 uint8 = dtype("uint8", np.uint8, "Byte", INTEGRAL)
 int8 = dtype("int8", np.int8, "Char", INTEGRAL)
 int16 = dtype("int16", np.int16, "Short", INTEGRAL)
@@ -179,6 +179,12 @@ def can_cast(from_: dtype, to: dtype) -> builtins.bool:
 def cast(array: np.ndarray, to: dtype) -> np.ndarray:
     """Convert elements as torch's casts do: floats truncate toward zero into ints, integers wrap,
     complex drops its imaginary part, nonzero -> True (NumPy's warnings for these are silenced)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return np.asarray(array).astype(to.np, copy=False)
+    array = np.asarray(array)
+    if array.dtype == to.np:
+        return array
+    if array.dtype.kind == "c" and to.category != COMPLEX:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return array.astype(to.np)
+    with np.errstate(all="ignore"):
+        return array.astype(to.np)

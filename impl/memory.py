@@ -38,7 +38,9 @@ def infer_size(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
         raise RuntimeError("only one dimension can be inferred")
     for size in shape:
         if size < -1:
-            raise RuntimeError(f"invalid shape dimension {size} at index {shape.index(size)} of shape {list(shape)}")
+            raise RuntimeError(
+                f"invalid shape dimension {size} at index {shape.index(size)} of shape {list(shape)}"
+            )
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0:
@@ -178,10 +180,10 @@ def transpose(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return out
 
 
-def t(self: Tensor) -> Tensor:
+def t(self: Tensor, *, _name: str = "t") -> Tensor:
     """Tensor.t: transpose of a matrix; 0-d and 1-d tensors are returned as (views of) themselves."""
     if self.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        raise RuntimeError(f"{_name}() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
     order = tuple(reversed(range(self.ndim)))
     out = _permuted(self, order)
     autograd.record("t", out, (self,))
@@ -194,7 +196,8 @@ def permute(self: Tensor, *dims: Any) -> Tensor:
     if len(dims) != self.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {self.ndim} is not equal to len(dims) = {len(dims)}"
+            f"desired ordering of dimensions i.e. input.dim() = {self.ndim} is not equal to "
+            f"len(dims) = {len(dims)}"
         )
     order = tuple(wrap_dim(d, self.ndim) for d in dims)
     if len(set(order)) != len(order):
@@ -210,7 +213,9 @@ def squeeze(self: Tensor, dim: int | tuple[int, ...] | None = None) -> Tensor:
         drop = {d for d, n in enumerate(self.shape) if n == 1}
     else:
         named = (dim,) if isinstance(dim, int) else tuple(dim)
-        drop = {wrap_dim(d, self.ndim) for d in named if self.ndim and self.shape[wrap_dim(d, self.ndim)] == 1}
+        drop = {
+            wrap_dim(d, self.ndim) for d in named if self.ndim and self.shape[wrap_dim(d, self.ndim)] == 1
+        }
         for d in named:
             wrap_dim(d, self.ndim)
     keep = [d for d in range(self.ndim) if d not in drop]
@@ -293,8 +298,12 @@ def select(self: Tensor, dim: int, index: int) -> Tensor:
     if self.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, self.ndim)
-    out = _selected(self, dim, index, f"select(): index {index} out of range for tensor of size "
-                    f"{list(self.shape)} at dimension {dim}")
+    out = _selected(
+        self,
+        dim,
+        index,
+        f"select(): index {index} out of range for tensor of size {list(self.shape)} at dimension {dim}",
+    )
     autograd.record("select", out, (self,), dim=dim, index=int(index))
     return out
 
@@ -369,6 +378,23 @@ def alias(self: Tensor) -> Tensor:
     return out
 
 
+def _inplace_view(name: str, view_op: Any) -> Any:
+    """t_, transpose_, squeeze_, unsqueeze_: self takes the view's sizes and strides (same storage);
+    torch bumps the version and, under autograd, gives self the view op's history."""
+
+    def op(self: Tensor, *args: Any) -> Tensor:
+        autograd.check_inplace(self)
+        result = view_op(self, *args)
+        self._strides, self._data = result._strides, result._data
+        self._vc.bump()
+        autograd.rebase(self, result)
+        return self
+
+    op.__name__ = name
+    op.__doc__ = f"Tensor.{name}: {name[:-1]} in place (a metadata change, no data moves)."
+    return op
+
+
 # --- copies -------------------------------------------------------------------------------------
 
 
@@ -419,7 +445,9 @@ def contiguous(self: Tensor, memory_format: str = "contiguous_format") -> Tensor
     return self if self.is_contiguous() else clone(self, memory_format="contiguous_format")
 
 
-def to(self: Tensor, *args: Any, dtype: dtype | None = None, device: Any = None, copy: bool = False) -> Tensor:
+def to(
+    self: Tensor, *args: Any, dtype: dtype | None = None, device: Any = None, copy: bool = False
+) -> Tensor:
     """Tensor.to(dtype) / to('cpu') / to(other): self when nothing changes, else a cast copy."""
     from impl.tensor import device as parse_device
 
@@ -585,6 +613,10 @@ _METHODS = {
     "unbind": unbind,
     "split": split,
     "chunk": chunk,
+    "t_": _inplace_view("t_", lambda self: t(self, _name="t_")),
+    "transpose_": _inplace_view("transpose_", transpose),
+    "squeeze_": _inplace_view("squeeze_", squeeze),
+    "unsqueeze_": _inplace_view("unsqueeze_", unsqueeze),
     "detach": detach,
     "detach_": detach_,
     "clone": clone,

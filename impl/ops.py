@@ -24,7 +24,8 @@ Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
 | neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu | | unary |
 | floor_divide, remainder | | `//`, `%` (torch: no derivative for floor_divide) |
 | maximum, minimum | | binary max/min, `torch.max(a, b)` |
-| clamp | min, max | scalars (ClampBackward1) or tensors/None (ClampBackward0); inputs (self,) or (self, min, max) |
+| clamp | min, max | number bounds: inputs (self,), attrs min/max (ClampBackward1) |
+| clamp | | a tensor bound: inputs (self, min, max), None where absent (ClampBackward0) |
 | sum, mean | dim (None or tuple), keepdim, dtype | dim None = full reduction |
 | max, min | dim (None for full), keepdim | with dim: out is (values, indices) |
 | dot, mv, mm, bmm | | matmul decomposes into these and view/_unsafe_view/expand/unsqueeze/squeeze |
@@ -36,7 +37,8 @@ Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
 | view, _unsafe_view | size | memory.py; reshape = view or clone + _unsafe_view |
 | expand | size | broadcasting.py |
 | t, transpose (dim0, dim1), permute (dims), squeeze (dim or none), unsqueeze (dim), alias | | memory.py |
-| select (dim, index), slice (dim, start, end, step), unbind (dim), split / split_with_sizes (split_size, dim) | | memory.py |
+| select (dim, index), slice (dim, start, end, step), unbind (dim) | | memory.py |
+| split, split_with_sizes (split_size, dim) | | memory.py; out is the tuple of pieces |
 | index | indices | advanced indexing (a copy) |
 | clone, _to_copy (dtype), as_strided (size, stride, storage_offset) | | memory.py |
 """
@@ -60,14 +62,13 @@ from impl.broadcasting import (
     output_strides,
 )
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
-from impl.memory import clone, reshape, squeeze, unsqueeze, view
+from impl.memory import reshape, squeeze, unsqueeze, view
 from impl.promotion import check_inplace_cast, float_result_type, is_scalar, result_type
 from impl.tensor import Tensor, contiguous_strides, wrap_dim
 
 Operand = Tensor | bool | int | float | complex
 ALL_CATEGORIES = frozenset({BOOL, INTEGRAL, FLOATING, COMPLEX})
 NO_BOOL = frozenset({INTEGRAL, FLOATING, COMPLEX})
-REAL = frozenset({BOOL, INTEGRAL, FLOATING})
 REAL_NO_BOOL = frozenset({INTEGRAL, FLOATING})
 
 
@@ -79,9 +80,23 @@ def opmath(d: dtype) -> dtype:
 def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Sequence[Any] = ()) -> Tensor:
     """A fresh result tensor holding `values` cast to out_dtype, laid out like the `layout` operands."""
     if out_dtype is dtypes.complex32:
-        raise RuntimeError("impl does not support torch.complex32 (ComplexHalf), the result of float16 with complex")
+        raise RuntimeError(
+            "impl does not support torch.complex32 (ComplexHalf), the result of float16 with complex"
+        )
     strides = output_strides(shape, tuple(layout)) if layout else contiguous_strides(shape)
-    extent = 1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides, strict=True)) if builtins.all(shape) else 0
+    fresh = isinstance(values, np.ndarray) and values.flags.owndata and values.flags.c_contiguous
+    if (
+        fresh
+        and values.dtype == out_dtype.np
+        and values.shape == shape
+        and strides == contiguous_strides(shape)
+    ):
+        return Tensor(values.reshape(-1), out_dtype, shape, strides)  # a new array NumPy just made
+    extent = (
+        1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides, strict=True))
+        if builtins.all(shape)
+        else 0
+    )
     out = Tensor(np.zeros(extent, dtype=out_dtype.np), out_dtype, shape, strides)
     out._data[...] = dtypes.cast(np.broadcast_to(values, shape), out_dtype)
     return out
@@ -98,7 +113,7 @@ def _check_operand(value: Any, position: str = "other") -> None:
 
 
 def _not_implemented(kernel: str, d: dtype) -> NotImplementedError:
-    return NotImplementedError(f'"{kernel}" not implemented for \'{d.scalar_type}\'')
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{d.scalar_type}'")
 
 
 def _values(operand: Operand, compute: dtype, common: dtype | None = None) -> np.ndarray:
@@ -118,7 +133,7 @@ def _elementwise(
 ) -> Tensor:
     """Broadcast, cast to the compute dtype, apply fn, store as out_dtype (TensorIterator's path)."""
     tensors = [o for o in operands if isinstance(o, Tensor)]
-    shape = broadcast_shape_of(*(t.shape for t in tensors))
+    shape = broadcast_shape_of(*(t._data.shape for t in tensors))
     compute = compute or opmath(common)
     with np.errstate(all="ignore"):
         values = fn(*(_values(o, compute, common) for o in operands))
@@ -135,8 +150,9 @@ def _int_divisor_check(divisor: Operand, compute: dtype) -> None:
 
 
 def _binary(
-    op: str, fn: Callable[..., np.ndarray], a: Operand, b: Operand, supports: frozenset[int], kernel: str
+    fn: Callable[..., np.ndarray], a: Operand, b: Operand, supports: frozenset[int], kernel: str
 ) -> Tensor:
+    """A promoting binary op whose kernel accepts the categories in `supports`."""
     _check_operand(a, "self")
     _check_operand(b)
     common = result_type(a, b)
@@ -148,6 +164,8 @@ def _binary(
 def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.add: input + alpha * other, promoted; bool + bool is logical or."""
     a, b = input, other
+    _check_operand(a, "self")
+    _check_operand(b)
     common = result_type(a, b)
     _check_alpha(alpha, common)
     out = _elementwise(lambda x, y: x + y * _scalar(alpha, x.dtype), (a, b), common, common)
@@ -206,7 +224,7 @@ def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
 
 def mul(input: Operand, other: Operand) -> Tensor:
     """torch.mul: promoted product; bool * bool is logical and; integers wrap around."""
-    out = _binary("mul", np.multiply, input, other, ALL_CATEGORIES, "mul_cpu")
+    out = _binary(np.multiply, input, other, ALL_CATEGORIES, "mul_cpu")
     autograd.record("mul", out, (input, other))
     return out
 
@@ -229,7 +247,9 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
     _check_operand(other)
     if rounding_mode not in _ROUNDING:
         raise RuntimeError(
-            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + str(rounding_mode) + "'"
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '"
+            + str(rounding_mode)
+            + "'"
         )
     if rounding_mode is None:
         common = float_result_type(input, other)
@@ -283,7 +303,7 @@ def remainder(input: Operand, other: Operand) -> Tensor:
     return out
 
 
-def pow(input: Operand, exponent: Operand) -> Tensor:  # noqa: A001 - torch's name
+def pow(input: Operand, exponent: Operand) -> Tensor:
     """torch.pow: promoted; an integer tensor to a negative integer *scalar* power raises."""
     common = result_type(input, exponent)
     if common is dtypes.bool:
@@ -292,6 +312,8 @@ def pow(input: Operand, exponent: Operand) -> Tensor:  # noqa: A001 - torch's na
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
     def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if x.dtype.kind in "fc" and is_scalar(exponent) and exponent in _POW_SCALAR:
+            return _POW_SCALAR[exponent](x)
         if x.dtype.kind in "iu":  # NumPy refuses negative integer exponents; torch's powi gives 0, 1 or -1
             negative = y < 0
             return np.where(negative, _int_neg_pow(x, y), x ** np.where(negative, 0, y))
@@ -300,6 +322,17 @@ def pow(input: Operand, exponent: Operand) -> Tensor:  # noqa: A001 - torch's na
     out = _elementwise(power, (input, exponent), common, common)
     autograd.record("pow", out, (input, exponent))
     return out
+
+
+# torch's pow_tensor_scalar_optimized_kernel: these exponents are computed without pow()
+_POW_SCALAR: dict[Any, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda x: x * x,
+    3: lambda x: x * x * x,
+    0.5: np.sqrt,
+    -0.5: lambda x: 1 / np.sqrt(x),
+    -1: lambda x: 1 / x,
+    -2: lambda x: 1 / (x * x),
+}
 
 
 def _int_neg_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -316,11 +349,15 @@ def square(input: Tensor) -> Tensor:
     return pow(input, 2)
 
 
-def _elementwise_extreme(name: str, fn: Callable[..., np.ndarray], input: Tensor, other: Tensor, first: int) -> Tensor:
+def _elementwise_extreme(
+    name: str, fn: Callable[..., np.ndarray], input: Tensor, other: Tensor, first: int
+) -> Tensor:
     """maximum / minimum: both arguments must be tensors (argument positions count from `first`)."""
     for position, (arg, value) in enumerate((("input", input), ("other", other)), start=first):
         if not isinstance(value, Tensor):
-            raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
     common = result_type(input, other)
     if common.category == COMPLEX:
         raise RuntimeError(f"{name} not implemented for complex tensors.")
@@ -373,7 +410,9 @@ def logical_not(input: Tensor) -> Tensor:
 # --- comparisons ------------------------------------------------------------------------------------
 
 
-def _comparison(name: str, fn: Callable[..., np.ndarray], ordered: bool) -> Callable[[Operand, Operand], Tensor]:
+def _comparison(
+    name: str, fn: Callable[..., np.ndarray], ordered: bool
+) -> Callable[[Operand, Operand], Tensor]:
     def op(input: Operand, other: Operand) -> Tensor:
         _check_operand(input, "self")
         _check_operand(other)
@@ -438,7 +477,9 @@ def _unary(name: str) -> Callable[[Tensor], Tensor]:
 
     def op(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+            )
         if input.dtype.category not in supports:
             if input.dtype is dtypes.bool and name in _UNARY_ERRORS:
                 raise type(_UNARY_ERRORS[name])(*_UNARY_ERRORS[name].args)
@@ -451,18 +492,26 @@ def _unary(name: str) -> Callable[[Tensor], Tensor]:
         return out
 
     op.__name__ = name
-    op.__doc__ = f"torch.{name}" + (": integers and bools give the default float dtype." if rule == "float" else ".")
+    op.__doc__ = f"torch.{name}" + (
+        ": integers and bools give the default float dtype." if rule == "float" else "."
+    )
     return op
 
 
-exp, log, sqrt, sin, cos, tanh, sigmoid = (_unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"))
-neg, abs, relu = (_unary(n) for n in ("neg", "abs", "relu"))  # noqa: A001
+exp, log, sqrt, sin, cos, tanh, sigmoid = (
+    _unary(n) for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid")
+)
+neg, abs, relu = (_unary(n) for n in ("neg", "abs", "relu"))
 
 
-_CLAMP_KERNELS = {(True, True): "clamp_scalar_cpu", (True, False): "clamp_min_scalar_cpu", (False, True): "clamp_max_scalar_cpu"}
+_CLAMP_KERNELS = {
+    (True, True): "clamp_scalar_cpu",
+    (True, False): "clamp_min_scalar_cpu",
+    (False, True): "clamp_max_scalar_cpu",
+}
 
 
-def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
     """torch.clamp: min applied first, then max (so min > max gives max); promotes with min and max."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -495,11 +544,11 @@ def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None)
 clip = clamp
 
 
-def clamp_min(input: Tensor, min: Operand) -> Tensor:  # noqa: A002
+def clamp_min(input: Tensor, min: Operand) -> Tensor:
     return clamp(input, min=min)
 
 
-def clamp_max(input: Tensor, max: Operand) -> Tensor:  # noqa: A002
+def clamp_max(input: Tensor, max: Operand) -> Tensor:
     return clamp(input, max=max)
 
 
@@ -524,7 +573,7 @@ def _axes(t: Tensor, dims: tuple[int, ...] | None) -> tuple[int, ...]:
     return tuple(range(t.ndim)) if dims is None else (tuple(d for d in dims) if t.ndim else ())
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
     """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
     out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
     dims = _reduce_dims(input, dim)
@@ -555,7 +604,9 @@ def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
     """max/min/argmax/argmin: no complex; argmax/argmin no bool; a dim is needed for empty tensors."""
     is_arg = name.startswith("arg")
     if is_arg and input.dtype.category in (COMPLEX, BOOL):  # argmax/argmin check dtypes first
-        raise RuntimeError(f"{name}(): does not support {'complex' if input.dtype.is_complex else 'bool'} input")
+        raise RuntimeError(
+            f"{name}(): does not support {'complex' if input.dtype.is_complex else 'bool'} input"
+        )
     if dim is None and input.numel() == 0:
         error = IndexError if name.startswith("arg") else RuntimeError
         suffix = "" if name.startswith("arg") else " Specify the reduction dim with the 'dim' argument."
@@ -570,9 +621,9 @@ def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
 
 def _return_type(name: str) -> type:
     """torch.return_types.<name>: a (values, indices) named tuple printed as torch prints it."""
-    base = namedtuple(name, ["values", "indices"])  # noqa: PYI024
+    base = namedtuple(name, ["values", "indices"])
 
-    def __repr__(self: Any) -> str:  # noqa: N807
+    def __repr__(self: Any) -> str:
         return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
 
     return type(name, (base,), {"__repr__": __repr__, "__slots__": (), "__module__": "torch.return_types"})
@@ -597,16 +648,23 @@ def _extreme(name: str) -> Callable[..., Any]:
         dim = wrap_dim(dim, input.ndim)
         _check_reducible(name, input, dim)
         data = input._data if input.ndim else input._data.reshape(1)
-        values = reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(_kept(input, dim, keepdim))
+        values = (
+            reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(_kept(input, dim, keepdim))
+        )
         indices = _arg(arg_fn, data, dim, keepdim)
         shape = _kept(input, dim, keepdim)
-        out = result_type_(new_tensor(values.reshape(shape), shape, input.dtype), new_tensor(indices.reshape(shape), shape, dtypes.int64))
+        out = result_type_(
+            new_tensor(values.reshape(shape), shape, input.dtype),
+            new_tensor(indices.reshape(shape), shape, dtypes.int64),
+        )
         autograd.record(name, out, (input,), dim=dim, keepdim=keepdim)
         return out
 
     op.__name__ = name
-    op.__doc__ = (f"torch.{name}: full reduction (0-d), or (values, indices) along dim; "
-                  f"with a tensor second argument the elementwise {binary.__name__}.")
+    op.__doc__ = (
+        f"torch.{name}: full reduction (0-d), or (values, indices) along dim; "
+        f"with a tensor second argument the elementwise {binary.__name__}."
+    )
     return op
 
 
@@ -627,8 +685,8 @@ def _arg(arg_fn: Callable[..., np.ndarray], data: np.ndarray, dim: int, keepdim:
     return np.asarray(arg_fn(data, axis=dim, keepdims=keepdim))
 
 
-max = _extreme("max")  # noqa: A001
-min = _extreme("min")  # noqa: A001
+max = _extreme("max")
+min = _extreme("min")
 
 
 def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
@@ -665,8 +723,8 @@ def _logical_reduction(name: str, fn: Callable[..., np.ndarray]) -> Callable[...
     return op
 
 
-all = _logical_reduction("all", np.all)  # noqa: A001
-any = _logical_reduction("any", np.any)  # noqa: A001
+all = _logical_reduction("all", np.all)
+any = _logical_reduction("any", np.any)
 
 
 # --- linear algebra ---------------------------------------------------------------------------------
@@ -730,7 +788,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError("batch2 must be a 3D tensor")
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, {input.shape[2]}] "
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] "
             f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
         )
     _check_matmul_dtypes(input, mat2)
@@ -743,9 +802,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """torch.dot: 1-d vectors of equal length and dtype."""
     if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(
-            f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
-        )
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.dtype is not other.dtype:
         raise RuntimeError(
             f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type} and "
@@ -753,8 +810,9 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
         )
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(
-            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to have "
-            f"the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements respectively"
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to "
+            f"have the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements "
+            "respectively"
         )
     out = new_tensor(_product(input, other, np.dot, ()), (), input.dtype)
     autograd.record("dot", out, (input, other))
@@ -772,7 +830,9 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         )
     if input.dtype is not vec.dtype:
         names = (vec.dtype.scalar_type, input.dtype.scalar_type, vec.dtype.scalar_type)
-        raise RuntimeError("addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names))
+        raise RuntimeError(
+            "addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names)
+        )
     _check_matmul_dtypes(input, vec)
     shape = (input.shape[0],)
     out = new_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
@@ -836,8 +896,10 @@ def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def _tensor_list(tensors: Any, name: str) -> tuple[Tensor, ...]:
     if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
+        raise TypeError(
+            f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+            f"{type(tensors).__name__}"
+        )
     return tuple(tensors)
 
 
@@ -863,7 +925,8 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
         for d in range(first.ndim):
             if d != dim and t.shape[d] != first.shape[d]:
                 raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {dim}. Expected size {first.shape[d]} but "
+                    f"Sizes of tensors must match except in dimension {dim}. "
+                    f"Expected size {first.shape[d]} but "
                     f"got size {t.shape[d]} for tensor number {i} in the list."
                 )
     compute = opmath(common)
@@ -884,7 +947,8 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     for i, t in enumerate(tensors):
         if tuple(t.shape) != tuple(tensors[0].shape):
             raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry 0 and "
+                "stack expects each tensor to be equal size, "
+                f"but got {list(tensors[0].shape)} at entry 0 and "
                 f"{list(t.shape)} at entry {i}"
             )
     dim = wrap_dim(dim, tensors[0].ndim + 1)
@@ -968,7 +1032,9 @@ def _write(self: Tensor, result: Tensor, type_names: Callable[[dtype], str] | No
     return self
 
 
-_INPLACE_REFUSED = {"abs_": (lambda t: t.dtype.is_complex, "In-place abs is not supported for complex tensors.")}
+_INPLACE_REFUSED = {
+    "abs_": (lambda t: t.dtype.is_complex, "In-place abs is not supported for complex tensors.")
+}
 
 
 def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -982,7 +1048,9 @@ def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]
         return _write(self, compute(self, *args, **kwargs))
 
     op.__name__ = name
-    op.__doc__ = f"Tensor.{name}: in-place {compute.__name__}; the result must cast to self's dtype and shape."
+    op.__doc__ = (
+        f"Tensor.{name}: in-place {compute.__name__}; the result must cast to self's dtype and shape."
+    )
     return op
 
 
@@ -1027,7 +1095,7 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     return self
 
 
-def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
     """Tensor.clamp_: torch names self's dtype by its C++ type ('long int') when both bounds are numbers."""
     autograd.check_inplace(self)
     check_no_internal_overlap(self)

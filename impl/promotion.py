@@ -106,8 +106,12 @@ def float_result_type(*operands: Tensor | Scalar) -> dtype:
     return found if found.category >= FLOATING else dtypes.get_default_dtype()
 
 
-def check_inplace_cast(result: dtype, self_dtype: dtype, type_names: Callable[[dtype], str] | None = None) -> None:
+def check_inplace_cast(
+    result: dtype, self_dtype: dtype, type_names: Callable[[dtype], str] | None = None
+) -> None:
     """The in-place rule: the op's result dtype must be castable to self's dtype (torch's can_cast)."""
     if not dtypes.can_cast(result, self_dtype):
         target = type_names(self_dtype) if type_names else self_dtype.scalar_type
-        raise RuntimeError(f"result type {result.scalar_type} can't be cast to the desired output type {target}")
+        raise RuntimeError(
+            f"result type {result.scalar_type} can't be cast to the desired output type {target}"
+        )

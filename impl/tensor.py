@@ -14,6 +14,7 @@ those modules).
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -61,8 +62,8 @@ class Device(NamedTuple):
 
 CPU = Device()
 _DEVICE_TYPES = (
-    "cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, "
-    "mtia, privateuseone"
+    "cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, "
+    "hpu, mtia, privateuseone"
 )
 
 
@@ -90,6 +91,8 @@ def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def strided(storage: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...], offset: int) -> np.ndarray:
     """The NumPy view of `storage` with torch's (size, stride, storage_offset), all in elements."""
+    if offset == 0 and storage.size == math.prod(shape) and tuple(strides) == contiguous_strides(shape):
+        return storage.reshape(shape)  # the common case: a fresh contiguous tensor
     item = storage.itemsize
     start = storage[offset:] if offset <= storage.size else storage[storage.size :]
     return np.lib.stride_tricks.as_strided(start, shape, tuple(s * item for s in strides))
@@ -175,7 +178,7 @@ class Tensor:
         if self._data.size == 0:
             return True
         expected = 1
-        for size, stride in zip(reversed(self.shape), reversed(self.stride()), strict=True):
+        for size, stride in zip(reversed(self._data.shape), reversed(self._strides), strict=True):
             if size != 1:
                 if stride != expected:
                     return False

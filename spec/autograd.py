@@ -82,49 +82,71 @@ def _view_op(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[str, list[Any]]:
     return draw(st.sampled_from(options))
 
 
+Drawn = tuple[str, str, list[np.ndarray], list[Any], dict[str, Any]]
+"""(op, form, input arrays, extra args, kwargs) of one drawn vjp case."""
+
+
+def _unary(draw: st.DrawFn, dtype: str) -> Drawn:
+    op = draw(st.sampled_from(sorted(UNARY)))
+    return op, "call", [draw(_values(dtype, draw(shapes()), UNARY[op]))], [], {}
+
+
+def _binary(draw: st.DrawFn, dtype: str) -> Drawn:
+    """Broadcastable shapes: the gradients are summed back to each input's shape."""
+    op = draw(st.sampled_from(sorted(BINARY)))
+    pair = draw(mutual_shapes(2))
+    return op, "call", [draw(_values(dtype, s, d)) for s, d in zip(pair, BINARY[op], strict=True)], [], {}
+
+
+def _clamp(draw: st.DrawFn, dtype: str) -> Drawn:
+    return "clamp", "call", [draw(_values(dtype, draw(shapes()), (-3, 3)))], [], {"min": -1.0, "max": 1.0}
+
+
+def _reduce(draw: st.DrawFn, dtype: str) -> Drawn:
+    """sum/mean over all or one dim (keepdim or not); max over all, values rounded to make ties."""
+    op = draw(st.sampled_from(("sum", "mean", "max")))
+    shape = draw(shapes(min_side=1))
+    kwargs = {}
+    if op != "max" and shape and draw(st.booleans()):
+        kwargs = {"dim": draw(st.integers(-len(shape), len(shape) - 1)), "keepdim": draw(st.booleans())}
+    return op, "call", [draw(_values(dtype, shape, (-2, 2)).map(lambda a: a.round(1)))], [], kwargs
+
+
+def _matmul(draw: st.DrawFn, dtype: str) -> Drawn:
+    """Vector-vector, matrix-vector, vector-matrix, matrix-matrix and batched-matrix-matrix."""
+    n, k, m, b = (draw(st.integers(1, 4)) for _ in range(4))
+    lhs, rhs = draw(st.sampled_from((((k,), (k,)), ((n, k), (k,)), ((k,), (k, m)), ((n, k), (k, m)))))
+    lhs = (b, *lhs) if len(lhs) == 2 and draw(st.booleans()) else lhs
+    return "matmul", "call", [draw(_values(dtype, s, (-2, 2))) for s in (lhs, rhs)], [], {}
+
+
+def _join(draw: st.DrawFn, dtype: str) -> Drawn:
+    """cat (sizes along dim may differ, 0 included) or stack of 2-3 tensors."""
+    op = draw(st.sampled_from(("cat", "stack")))
+    shape = list(draw(shapes(min_dims=1, max_dims=2, min_side=1)))
+    dim = draw(st.integers(0, len(shape) - 1))
+    inputs = []
+    for _ in range(draw(st.integers(2, 3))):
+        if op == "cat":
+            shape[dim] = draw(st.integers(0, 3))
+        inputs.append(draw(_values(dtype, tuple(shape), (-2, 2))))
+    return op, "list", inputs, [dim], {}
+
+
+def _view(draw: st.DrawFn, dtype: str) -> Drawn:
+    shape = draw(shapes(min_dims=1, min_side=1))
+    op, args = draw(_view_op(shape))
+    return op, "method", [draw(_values(dtype, shape, (-2, 2)))], args, {}
+
+
+FAMILIES = {f.__name__.strip("_"): f for f in (_unary, _binary, _clamp, _reduce, _matmul, _join, _view)}
+"""Op families of the vjp scenario, each drawing its op, inputs and arguments."""
+
+
 @st.composite
 def _vjp_cases(draw: st.DrawFn) -> Case:
     dtype = draw(st.sampled_from(GRAD_DTYPES))
-    family = draw(st.sampled_from(("unary", "binary", "clamp", "reduce", "matmul", "join", "view")))
-    form, args, kwargs = "call", [], {}
-    if family == "unary":
-        op = draw(st.sampled_from(sorted(UNARY)))
-        inputs = [draw(_values(dtype, draw(shapes()), UNARY[op]))]
-    elif family == "binary":
-        op = draw(st.sampled_from(sorted(BINARY)))
-        pair = draw(mutual_shapes(2))
-        inputs = [draw(_values(dtype, s, d)) for s, d in zip(pair, BINARY[op], strict=True)]
-    elif family == "clamp":
-        op, kwargs = "clamp", {"min": -1.0, "max": 1.0}
-        inputs = [draw(_values(dtype, draw(shapes()), (-3, 3)))]
-    elif family == "reduce":
-        op = draw(st.sampled_from(("sum", "mean", "max")))
-        shape = draw(shapes(min_side=1))
-        inputs = [draw(_values(dtype, shape, (-2, 2)).map(lambda a: a.round(1)))]  # ties for max
-        if op != "max" and shape and draw(st.booleans()):
-            kwargs = {"dim": draw(st.integers(-len(shape), len(shape) - 1))}
-            kwargs["keepdim"] = draw(st.booleans())
-    elif family == "matmul":
-        op = "matmul"
-        n, k, m, b = (draw(st.integers(1, 4)) for _ in range(4))
-        lhs, rhs = draw(st.sampled_from((((k,), (k,)), ((n, k), (k,)), ((k,), (k, m)), ((n, k), (k, m)))))
-        lhs = (b, *lhs) if len(lhs) == 2 and draw(st.booleans()) else lhs
-        inputs = [draw(_values(dtype, s, (-2, 2))) for s in (lhs, rhs)]
-    elif family == "join":
-        op, form = draw(st.sampled_from(("cat", "stack"))), "list"
-        shape = list(draw(shapes(min_dims=1, max_dims=2, min_side=1)))
-        dim = draw(st.integers(0, len(shape) - 1))
-        inputs = []
-        for _ in range(draw(st.integers(2, 3))):
-            if op == "cat":
-                shape[dim] = draw(st.integers(0, 3))
-            inputs.append(draw(_values(dtype, tuple(shape), (-2, 2))))
-        args = [dim]
-    else:
-        form = "method"
-        shape = draw(shapes(min_dims=1, min_side=1))
-        op, args = draw(_view_op(shape))
-        inputs = [draw(_values(dtype, shape, (-2, 2)))]
+    op, form, inputs, args, kwargs = FAMILIES[draw(st.sampled_from(sorted(FAMILIES)))](draw, dtype)
     return {
         "op": op,
         "form": form,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,26 +32,35 @@ _VALUES = {
 }
 _WRITTEN = {"bool": True, "int": 9, "float": 9.5, "complex": 9 - 1j}
 
-PRODUCERS = ("from_numpy", "as_tensor", "as_tensor_same_dtype", "as_tensor_other_dtype", "tensor", "numpy")
+_OTHER_DTYPE = {"float64": "float32", "complex64": "complex128", "complex128": "complex64"}
+"""as_tensor's converting target for a dtype (float64 for the rest)."""
 
 
-def _produce(engine: Engine, producer: str, dtype: str) -> tuple[Any, np.ndarray]:
-    """(tensor, array) made by `producer` from a fresh 3-element array (or tensor, for numpy())."""
-    values = _VALUES[category(dtype)]
-    if producer == "numpy":
-        t = engine.tensor(values, dtype=dtype)
-        return t, engine.numpy(t)
-    array = np.array(values, dtype=NUMPY_DTYPES[dtype])
-    if producer == "from_numpy":
-        return engine.from_numpy(array), array
-    if producer == "tensor":
-        return engine.tensor(array), array
-    target = {"as_tensor": None, "as_tensor_same_dtype": dtype}.get(producer)
-    if producer == "as_tensor_other_dtype":
-        target = {"float64": "float32", "complex64": "complex128", "complex128": "complex64"}.get(
-            dtype, "float64"
-        )
-    return engine.as_tensor(array, dtype=target), array
+def _given(array: np.ndarray, make: Callable[[np.ndarray], Any]) -> tuple[Any, np.ndarray]:
+    return make(array), array
+
+
+def _fresh(dtype: str) -> np.ndarray:
+    return np.array(_VALUES[category(dtype)], dtype=NUMPY_DTYPES[dtype])
+
+
+def _numpy_of(engine: Engine, dtype: str) -> tuple[Any, np.ndarray]:
+    t = engine.tensor(_VALUES[category(dtype)], dtype=dtype)
+    return t, engine.numpy(t)
+
+
+Produced = Callable[[Engine, str], tuple[Any, np.ndarray]]
+PRODUCERS: dict[str, Produced] = {
+    "from_numpy": lambda e, d: _given(_fresh(d), e.from_numpy),
+    "as_tensor": lambda e, d: _given(_fresh(d), e.as_tensor),
+    "as_tensor_same_dtype": lambda e, d: _given(_fresh(d), lambda a: e.as_tensor(a, dtype=d)),
+    "as_tensor_other_dtype": lambda e, d: _given(
+        _fresh(d), lambda a: e.as_tensor(a, dtype=_OTHER_DTYPE.get(d, "float64"))
+    ),
+    "tensor": lambda e, d: _given(_fresh(d), e.tensor),
+    "numpy": _numpy_of,
+}
+"""(tensor, array) pairs: made from a fresh 3-element array, or (numpy) a tensor's numpy()."""
 
 
 def _sharing_cases() -> list[Case]:
@@ -66,7 +76,7 @@ def numpy_sharing(engine: Engine, case: Case) -> Outcome:
     through one side shows in the other; torch.tensor and as_tensor with a dtype change copy."""
     out = Outcome()
     with out.catching():
-        t, array = _produce(engine, case["producer"], case["dtype"])
+        t, array = PRODUCERS[case["producer"]](engine, case["dtype"])
         written = _WRITTEN[category(case["dtype"])]
         if case["write"] == "numpy":
             array[0] = written
@@ -78,34 +88,28 @@ def numpy_sharing(engine: Engine, case: Case) -> Outcome:
     return out
 
 
-REFUSALS: dict[str, str] = {
-    "from_numpy_negative_stride": "torch.from_numpy(np.arange(4.0)[::-1])",
-    "as_tensor_negative_stride": "torch.as_tensor(np.arange(4.0)[::-1])",
-    "tensor_negative_stride": "torch.tensor(np.arange(4.0)[::-1])",
-    "from_numpy_big_endian": "torch.from_numpy(np.arange(4, dtype='>i4'))",
-    "from_numpy_readonly": "torch.from_numpy(a) with a.flags.writeable = False (warns, shares)",
-    "numpy_requires_grad": "torch.ones(3, requires_grad=True).numpy()",
-    "numpy_detached": "torch.ones(3, requires_grad=True).detach().numpy()",
-}
+def _readonly() -> np.ndarray:
+    array = np.arange(4.0)
+    array.flags.writeable = False
+    return array
 
 
-def _refusal(engine: Engine, kind: str) -> tuple[Any, np.ndarray]:
-    reversed_array = np.arange(4.0)[::-1]
-    if kind == "from_numpy_negative_stride":
-        return engine.from_numpy(reversed_array), reversed_array
-    if kind == "as_tensor_negative_stride":
-        return engine.as_tensor(reversed_array), reversed_array
-    if kind == "tensor_negative_stride":
-        return engine.tensor(reversed_array), reversed_array
-    if kind == "from_numpy_big_endian":
-        array = np.arange(4, dtype=">i4")
-        return engine.from_numpy(array), array
-    if kind == "from_numpy_readonly":
-        array = np.arange(4.0)
-        array.flags.writeable = False
-        return engine.from_numpy(array), array
+def _numpy_of_leaf(engine: Engine, detach: bool) -> tuple[Any, np.ndarray]:
     t = engine.create("ones", (3,), requires_grad=True)
-    return t, engine.numpy(t if kind == "numpy_requires_grad" else engine.method("detach", t))
+    return t, engine.numpy(engine.method("detach", t) if detach else t)
+
+
+Made = Callable[[Engine], tuple[Any, np.ndarray]]
+REFUSALS: dict[str, Made] = {
+    "from_numpy_negative_stride": lambda e: _given(np.arange(4.0)[::-1], e.from_numpy),
+    "as_tensor_negative_stride": lambda e: _given(np.arange(4.0)[::-1], e.as_tensor),
+    "tensor_negative_stride": lambda e: _given(np.arange(4.0)[::-1], e.tensor),
+    "from_numpy_big_endian": lambda e: _given(np.arange(4, dtype=">i4"), e.from_numpy),
+    "from_numpy_readonly": lambda e: _given(_readonly(), e.from_numpy),
+    "numpy_requires_grad": lambda e: _numpy_of_leaf(e, detach=False),
+    "numpy_detached": lambda e: _numpy_of_leaf(e, detach=True),
+}
+"""(tensor, array) pairs torch refuses to make (or makes, for the legal neighbours)."""
 
 
 @scenario(
@@ -118,7 +122,7 @@ def numpy_refusals(engine: Engine, case: Case) -> Outcome:
     out = Outcome()
     with out.catching(), warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
-        t, array = _refusal(engine, case["kind"])
+        t, array = REFUSALS[case["kind"]](engine)
         out.facts["warns"] = bool(warned)
         out.tensors["tensor"] = observe(engine, t)
         out.aliasing = aliasing_groups(engine, {"tensor": t, "array": array})

@@ -15,6 +15,7 @@ Strategies are constructive (no filters); arrays are capped at 4 per dim and 3 d
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 import ml_dtypes
@@ -69,6 +70,7 @@ def _element_dtype(dtype: str) -> np.dtype:
     return np.dtype(np.float32) if dtype == "bfloat16" else NUMPY_DTYPES[dtype]
 
 
+@cache  # strategies are immutable: build (and validate) each once
 def elements(dtype: str, *, extremal: bool = False) -> st.SearchStrategy[Any]:
     """Scalars of `dtype`: ordinary ones (|x| <= 100, finite, normal) or the whole range plus specials."""
     np_dtype = _element_dtype(dtype)
@@ -90,12 +92,14 @@ def elements(dtype: str, *, extremal: bool = False) -> st.SearchStrategy[Any]:
     return hnp.from_dtype(np_dtype, min_value=-ORDINARY_BOUND, max_value=ORDINARY_BOUND, **finite)
 
 
+@cache
 def arrays(dtype: str, shape: tuple[int, ...], *, extremal: bool = False) -> st.SearchStrategy[np.ndarray]:
     """NumPy arrays of torch dtype `dtype` (bfloat16 via ml_dtypes) and the given shape."""
     drawn = hnp.arrays(_element_dtype(dtype), shape, elements=elements(dtype, extremal=extremal))
     return drawn.map(lambda a: a.astype(NUMPY_DTYPES[dtype])) if dtype == "bfloat16" else drawn
 
 
+@cache
 def shapes(
     *, min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 0, max_side: int = MAX_SIDE
 ) -> st.SearchStrategy[tuple[int, ...]]:
@@ -107,12 +111,14 @@ def shapes(
 def mutual_shapes(draw: st.DrawFn, count: int) -> list[tuple[int, ...]]:
     """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4."""
     min_side = draw(st.sampled_from((1, 1, 1, 0)))
-    drawn = draw(
-        hnp.mutually_broadcastable_shapes(
-            num_shapes=count, min_dims=0, max_dims=MAX_DIMS, min_side=min_side, max_side=MAX_SIDE
-        )
+    return list(draw(_broadcastable(count, min_side)).input_shapes)
+
+
+@cache
+def _broadcastable(count: int, min_side: int) -> st.SearchStrategy[Any]:
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=count, min_dims=0, max_dims=MAX_DIMS, min_side=min_side, max_side=MAX_SIDE
     )
-    return list(drawn.input_shapes)
 
 
 # --- encoding arrays as plain data ----------------------------------------------------------

@@ -71,13 +71,17 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
     An op with no row in the derivative table raises NotImplementedError rather than
     silently producing a tensor that does not require grad.
     """
+    outs = out if isinstance(out, tuple) else (out,)
+    if grad_mode._enabled:
+        for o in outs:
+            if o._base is not None:
+                _register_view(o)
     if not any(_is_tensor(x) and x._requires_grad for x in inputs):
         return
     if not grad_mode._enabled:  # torch: a view made under no_grad still requires grad (with no history)
         if _is_tensor(out) and out._base is not None:
             out._requires_grad = True
         return
-    outs = out if isinstance(out, tuple) else (out,)
     if not any(o.dtype.category >= _FLOATING for o in outs):
         return
     if op in derivatives.TENSOR_LIST_RULES:
@@ -91,8 +95,6 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
     for nr, o in enumerate(outs):
         if o.dtype.category >= _FLOATING:
             o.grad_fn, o._output_nr, o._requires_grad = node, nr, True
-            if o._base is not None:
-                _views_of(o._base)[id(o)] = weakref.ref(o)
     _clear_inplace_target()
 
 
@@ -102,11 +104,17 @@ def _clear_inplace_target() -> None:
 
 
 def _views_of(base: Any) -> dict[int, weakref.ref]:
-    """The views of `base` that have history, by id (their grad_fn is regenerated after in-place ops)."""
+    """The live views of `base` made in grad mode, by id: their grad_fn is regenerated when an
+    in-place op gives the base new history (torch regenerates them lazily; the result is the same)."""
     views = base.__dict__.get("_autograd_views")
     if views is None:
         views = base._autograd_views = {}
     return views
+
+
+def _register_view(view: Any) -> None:
+    views, key = _views_of(view._base), id(view)
+    views[key] = weakref.ref(view, lambda _, views=views, key=key: views.pop(key, None))
 
 
 def _meta(t: Any) -> tuple[tuple[int, ...], np.dtype]:
@@ -228,7 +236,7 @@ def rebase(t: Any, result: Any) -> None:
         _regenerate_views(t)
         return
     _set_history(base, CopySlices(gradient_edge(base), node, positions_within(t, base), _meta(base)))
-    _views_of(base)[id(t)] = weakref.ref(t)
+    _register_view(t)
     _regenerate_views(base)
 
 

@@ -52,7 +52,9 @@ def rule(name: str, **inputs: tuple[str, VJP] | None) -> Rule:
 
 def conj(x: Any) -> Any:
     """x.conj() for complex values; real values unchanged (torch's formulas conjugate saved values)."""
-    return np.conj(x) if np.iscomplexobj(x) else x
+    dtype = getattr(x, "dtype", None)
+    is_complex = dtype.kind == "c" if dtype is not None else isinstance(x, complex)
+    return np.conj(x) if is_complex else x
 
 
 def sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -150,7 +150,8 @@ def node_class(name: str, base: type = Node) -> type:
     """The Node subclass named as torch names the node (so `type(t.grad_fn).__name__` matches)."""
     cls = _NODE_CLASSES.get((name, base))
     if cls is None:
-        cls = _NODE_CLASSES[(name, base)] = type(name, (base,), {"__module__": "impl.autograd"})
+        namespace = {"__module__": "impl.autograd", "__slots__": ()}
+        cls = _NODE_CLASSES[(name, base)] = type(name, (base,), namespace)
     return cls
 
 

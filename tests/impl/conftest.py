@@ -119,7 +119,7 @@ def assert_same(ours: Any, theirs: Any, *, layout: bool = False) -> None:
 def outcome(program: Callable[[Any], Any], engine: Any) -> tuple[Any, BaseException | None]:
     try:
         return program(engine), None
-    except Exception as exc:  # noqa: BLE001 - the exception is the observation
+    except Exception as exc:
         return None, exc
 
 
@@ -127,9 +127,9 @@ def both(program: Callable[[Any], Any], *, layout: bool = False, message: bool =
     """Run program on torch and on impl; assert the same error or the same result. Returns torch's."""
     theirs, their_error = outcome(program, torch)
     ours, our_error = outcome(program, impl)
-    if (isinstance(theirs, torch.Tensor) and dtype_name(theirs.dtype) in OUTSIDE_IMPL) or "ComplexHalf" in str(
-        their_error
-    ):
+    if (
+        isinstance(theirs, torch.Tensor) and dtype_name(theirs.dtype) in OUTSIDE_IMPL
+    ) or "ComplexHalf" in str(their_error):
         # torch produced a dtype impl does not model (float16 with complex gives complex32):
         # impl must refuse and name it, never return something else.
         assert our_error is not None, (ours, their_error)

@@ -862,6 +862,22 @@ def test_write_into_view_of_plain_tensor_from_grad_tensor() -> None:
     same(program)
 
 
+def test_views_made_before_the_base_had_history_are_regenerated() -> None:
+    def program(T: Any) -> Any:
+        a = leaf(T, rand(3))
+        x = T.zeros(3)
+        v = x[0:2]
+        v2 = x[1:]
+        v2.mul_(a[:2])
+        y = T.zeros(3)
+        u = y[:2]
+        y[2] = a[0] * 2
+        (v * T.tensor(rand(2))).sum().backward()
+        return [v, x, u, a.grad]
+
+    same(program)
+
+
 def test_base_inplace_regenerates_views() -> None:
     def program(T: Any) -> Any:
         a = leaf(T, rand(2, 3))

@@ -94,13 +94,19 @@ def test_expanded_strides_are_zero() -> None:
 def test_mismatch_message_names_sizes_and_dimension() -> None:
     """torch 2.13: ones(2, 3) + ones(4) -> 'The size of tensor a (3) must match the size of tensor b (4)
     at non-singleton dimension 1'."""
-    with pytest.raises(RuntimeError, match=r"tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1",
+    ):
         impl.ones(2, 3) + impl.ones(4)
 
 
 def test_inplace_broadcast_message() -> None:
-    """torch 2.13: ones(3).add_(ones(2, 3)) -> "output with shape [3] doesn't match the broadcast shape [2, 3]"."""
-    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+    """torch 2.13: ones(3).add_(ones(2, 3)) ->
+    "output with shape [3] doesn't match the broadcast shape [2, 3]"."""
+    with pytest.raises(
+        RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"
+    ):
         impl.ones(3).add_(impl.ones(2, 3))
 
 

@@ -64,7 +64,21 @@ def test_tensor_inference_follows_default_dtype(default: str, data: str) -> None
 @pytest.mark.parametrize("name", DTYPE_NAMES)
 @pytest.mark.parametrize(
     "values",
-    [[-1], [-255], [-256], [256], [300], [1.7, -1.7], [1e10], [float("nan")], [3.0e9], [2], [2.5], [1 + 2j], [True]],
+    [
+        [-1],
+        [-255],
+        [-256],
+        [256],
+        [300],
+        [1.7, -1.7],
+        [1e10],
+        [float("nan")],
+        [3.0e9],
+        [2],
+        [2.5],
+        [1 + 2j],
+        [True],
+    ],
     ids=repr,
 )
 def test_tensor_with_dtype_converts_like_torch(name: str, values: list) -> None:

@@ -47,7 +47,9 @@ VIEW_PROGRAMS = {
     "getitem_none": lambda x: x[:, None],
     "getitem_ellipsis": lambda x: x[..., 1],
     "getitem_mixed": lambda x: x[:, 1:2, None, 0],
-    "getitem_scalar_tensor": lambda x: x[x.new_tensor(1).long() if isinstance(x, torch.Tensor) else impl.tensor(1)],
+    "getitem_scalar_tensor": lambda x: x[
+        x.new_tensor(1).long() if isinstance(x, torch.Tensor) else impl.tensor(1)
+    ],
     "getitem_out_of_range_slice": lambda x: x[5:],
     "getitem_empty_slice": lambda x: x[1:1],
     "unbind": lambda x: x.unbind(1),
@@ -135,7 +137,11 @@ def test_reshape_is_a_view_exactly_when_torch_gives_one(case) -> None:
     shape, order, sliced, target = case
 
     def program(e):
-        x = e.arange(float(np.prod(shape) * 2)).view(*shape, 2)[..., 0] if sliced else e.arange(float(np.prod(shape))).view(*shape)
+        x = (
+            e.arange(float(np.prod(shape) * 2)).view(*shape, 2)[..., 0]
+            if sliced
+            else e.arange(float(np.prod(shape))).view(*shape)
+        )
         x = x.permute(*order)
         y = x.reshape(target)
         return y, y._base is not None, (x.view(target) if y._base is not None else y)
@@ -348,3 +354,45 @@ def test_warning_free_views() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         impl.ones(2, 3).t().reshape(6)
+
+
+INPLACE_VIEWS = {
+    "t_": lambda x: x[0].t_(),
+    "t_matrix": lambda x: x.view(6, 4).t_(),
+    "transpose_": lambda x: x.transpose_(0, 2),
+    "unsqueeze_": lambda x: x.unsqueeze_(1),
+    "squeeze_": lambda x: x.view(2, 1, 12).squeeze_(1),
+    "t_3d": lambda x: x.t_(),
+}
+
+
+@pytest.mark.parametrize("program", list(INPLACE_VIEWS.values()), ids=list(INPLACE_VIEWS))
+def test_inplace_view_ops_match_torch(program) -> None:
+    """t_ / transpose_ / squeeze_ / unsqueeze_ change self's sizes and strides and bump its version."""
+
+    def run(e):
+        x = e.arange(24.0).view(2, 3, 4)
+        out = program(x)
+        return out, out._version
+
+    both(run, layout=True)
+
+
+VIEW_DTYPE_CASES = [
+    ("float32", "int32", (2, 3)),
+    ("bfloat16", "int16", (2, 3)),
+    ("float16", "int16", (3,)),
+    ("float32", "uint8", (2, 3)),
+    ("int16", "float32", (2, 4)),
+    ("int16", "float32", (2, 3)),
+    ("float64", "complex128", (2, 3)),
+    ("float32", "complex64", (2, 4)),
+    ("complex64", "float32", (2,)),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "shape"), VIEW_DTYPE_CASES)
+def test_view_as_dtype_reinterprets_bits_like_torch(source: str, target: str, shape: tuple) -> None:
+    """Tensor.view(dtype): the same bytes; the last dim scales by the itemsize ratio."""
+    both(lambda e: make(e, sample(source, shape), source).view(getattr(e, target)), layout=True)
+    both(lambda e: make(e, sample(source, shape), source).t().view(getattr(e, target)), layout=True)

@@ -19,7 +19,10 @@ SCALARS = {"bool": True, "int": 3, "float": 2.5, "complex": 1.5 - 2j}
 
 
 def _operands(engine, a: str, b: str, kind_a: str, kind_b: str):
-    return (make(engine, sample(a, KINDS[kind_a], seed=1), a), make(engine, sample(b, KINDS[kind_b], seed=2), b))
+    return (
+        make(engine, sample(a, KINDS[kind_a], seed=1), a),
+        make(engine, sample(b, KINDS[kind_b], seed=2), b),
+    )
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
@@ -31,7 +34,9 @@ def test_promote_types_matches_torch(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
 def test_can_cast_matches_torch(a: str, b: str) -> None:
-    assert impl.can_cast(getattr(impl, a), getattr(impl, b)) == torch.can_cast(getattr(torch, a), getattr(torch, b))
+    assert impl.can_cast(getattr(impl, a), getattr(impl, b)) == torch.can_cast(
+        getattr(torch, a), getattr(torch, b)
+    )
 
 
 BINARY_OPS = {
@@ -114,7 +119,8 @@ def test_set_default_dtype_accepts_only_floats(name: str) -> None:
     both(lambda e: e.tensor([1.5, 2.0]))
 
 
-# --- hand-written cases (observed torch 2.13 behaviour, documented at pytorch.org/docs/stable/tensor_attributes.html) ---
+# --- hand-written cases: observed torch 2.13 behaviour, and examples documented at
+# pytorch.org/docs/stable/tensor_attributes.html ("Type promotion") ---
 
 
 def test_documented_promotion_examples() -> None:

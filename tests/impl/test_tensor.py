@@ -23,7 +23,9 @@ def test_dtype_objects_match_torch(name: str) -> None:
     assert isinstance(ours, impl.dtype)
 
 
-@pytest.mark.parametrize("alias", ["float", "double", "half", "long", "int", "short", "cfloat", "cdouble", "bool"])
+@pytest.mark.parametrize(
+    "alias", ["float", "double", "half", "long", "int", "short", "cfloat", "cdouble", "bool"]
+)
 def test_dtype_aliases_match_torch(alias: str) -> None:
     assert repr(getattr(impl, alias)) == repr(getattr(torch, alias))
 
@@ -130,7 +132,11 @@ def test_repr_matches_torch(program) -> None:
 def test_repr_with_default_float64() -> None:
     torch.set_default_dtype(torch.float64)
     impl.set_default_dtype(impl.float64)
-    for program in (lambda e: e.tensor([1.0, 2.0]), lambda e: e.tensor([1.0], dtype=e.float32), lambda e: e.tensor([1j])):
+    for program in (
+        lambda e: e.tensor([1.0, 2.0]),
+        lambda e: e.tensor([1.0], dtype=e.float32),
+        lambda e: e.tensor([1j]),
+    ):
         assert repr(program(impl)) == repr(program(torch))
 
 
