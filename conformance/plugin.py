@@ -280,7 +280,7 @@ def check_target(config: pytest.Config, target: Target) -> None:
     outcome = state.harness.run_target(target)
     results.append_all(state.results_path, outcome.records)
     if outcome.failures:
-        more = len(outcome.failures) - 1
+        more = outcome.counts["fail"] + outcome.counts["error"] - 1
         tail = f"\n(and {more} more failing cases in this test; see {state.results_path})" if more else ""
         pytest.fail(outcome.failures[0] + tail, pytrace=False)
     if outcome.skip_reason:

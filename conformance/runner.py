@@ -108,7 +108,7 @@ class TargetResult:
 
     records: list[dict[str, Any]]
     counts: Counter[str]
-    failures: list[str]  # messages of fail/error verdicts, minimal case first
+    failures: list[str]  # messages of the first fail/error verdicts (counts has them all)
     skip_reason: str = ""  # set when nothing could be checked (unsupported / not_run)
 
 
@@ -275,9 +275,11 @@ class Harness:
             run()
         except Exception as exc:  # hypothesis re-raises the minimal example's error
             divergence = _find_divergence(exc)
-            if divergence is None:
-                raise
-            tally.add(divergence.verdict)
+            if divergence is not None:
+                tally.add(divergence.verdict)
+            else:  # the strategy itself failed (a health check, an invalid argument...)
+                detail = "".join(traceback.format_exception(exc, limit=-4))
+                tally.add(Verdict("error", {}, reason=f"hypothesis: {_summary(exc)}"), detail=detail)
 
     # --- rendering -----------------------------------------------------------------------------
     def failure_message(self, sc: Scenario, verdict: Verdict) -> str:
@@ -370,11 +372,11 @@ class _Tally:
         self.seconds: Counter[tuple[str, str | None, str]] = Counter()
         self.failures: list[str] = []
 
-    def add(self, v: Verdict) -> None:
+    def add(self, v: Verdict, detail: str = "") -> None:
         self.counts[v.status] += 1
         label = v.entry.label if v.entry is not None else None
-        if v.status in ("fail", "error"):
-            self.failures.append(self.harness.failure_message(self.target.scenario, v))
+        if v.status in ("fail", "error") and len(self.failures) < FULL_RECORDS:
+            self.failures.append(detail or self.harness.failure_message(self.target.scenario, v))
         if v.status in AGGREGATED or self.counts[v.status] > FULL_RECORDS:
             key = (v.status, label, v.reason if v.status != "pass" else "")
             self.aggregated[key] += 1

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from impl import autograd, dtypes
@@ -289,7 +290,44 @@ def full(
     """torch.full: dtype inferred from fill_value (bool, int64, default float, default complex)."""
     _check_device(device)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    return _filled(_size((size,), "full"), value, dtype or scalar_dtype(value), requires_grad)
+    dtype_ = dtype or scalar_dtype(value)
+    _check_fill_value(value, dtype_)
+    return _filled(_size((size,), "full"), value, dtype_, requires_grad)
+
+
+_C_TYPE_NAMES = {
+    "uint8": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int",
+    "int64": "int64_t",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "float32": "float",
+    "float64": "double",
+}
+
+
+def _check_fill_value(value: Any, dtype_: dtype) -> None:
+    """full's checked conversion (c10::checked_convert): the fill value must fit a real dtype.
+
+    Complex values need a zero imaginary part; integers follow _check_fits' rule; floats must be
+    within the dtype's finite range (infinities pass), NaN does not fit an integer dtype.
+    """
+    if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX) or not isinstance(value, int | float | complex):
+        return
+    message = f"value cannot be converted to type {_C_TYPE_NAMES[dtype_.name]} without overflow"
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise RuntimeError(message)
+        value = value.real
+    if dtype_.category == dtypes.INTEGRAL:
+        try:
+            _check_fits(np.asarray(value), dtype_)
+        except RuntimeError:
+            raise RuntimeError(message) from None
+    elif math.isfinite(value) and abs(value) > float(ml_dtypes.finfo(dtype_.np).max):
+        raise RuntimeError(message)
 
 
 def eye(
@@ -318,7 +356,11 @@ def arange(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """torch.arange: ceil((end - start) / step) values start + i * step (computed in float64)."""
+    """torch.arange: ceil((end - start) / step) values start + i * step.
+
+    The count comes from the bounds as given; floating values are computed in float64, integer
+    values in int64 from the truncated start and step (arange(1, 4, 0.5, dtype=int32) is six 1s).
+    """
     _check_device(device)
     if end is None:
         start, end = 0, start
@@ -326,20 +368,21 @@ def arange(
     any_float = any(isinstance(x, float) for x in bounds)
     dtype_ = dtype or (dtypes.get_default_dtype() if any_float else dtypes.int64)
     start, end, step = bounds
-    if dtype_.category == dtypes.INTEGRAL and any_float:  # torch casts the bounds to the dtype first
-        start, end, step = int(start), int(end), int(step)
     if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX):
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dtype_.scalar_type}'")
+    if dtype_ is dtypes.int64 and any_float:  # torch parses every bound as an int64 first
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     if step == 0:
-        raise (ValueError if dtype_.category == dtypes.INTEGRAL and bounds[2] != 0 else RuntimeError)(
-            "step must be nonzero"
-        )
+        raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    count = math.ceil((end - start) / step)
-    values = start + np.arange(count, dtype=np.float64) * step
-    if not any_float and dtype_.category == dtypes.INTEGRAL:
-        values = start + np.arange(count, dtype=np.int64) * step
+    count = math.ceil((end - start) / step)  # the size comes from the bounds as given (doubles)
+    if dtype_.category == dtypes.INTEGRAL:  # values: start + i * step in int64, both truncated
+        values = int(start) + np.arange(count, dtype=np.int64) * int(step)
+    else:
+        values = start + np.arange(count, dtype=np.float64) * step
     return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
 
 
@@ -357,8 +400,12 @@ def linspace(
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype_ = dtype or dtypes.get_default_dtype()
-    if dtype_ is dtypes.bool:
+    if dtype_ is dtypes.bool and steps > 1:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if steps == 1:
+        return _finish(
+            Tensor.wrap(dtypes.cast(np.array([start], dtype=np.float64), dtype_), dtype_), requires_grad
+        )
     index = np.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))

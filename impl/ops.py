@@ -10,7 +10,10 @@ implemented for 'Bool'').
 In-place ops (`add_`, `x += y`, ...) compute the out-of-place result through the
 same path, then: the result dtype must be castable to self's dtype, the result
 shape must be self's shape, self may not have overlapping elements; the values
-are written into self's memory and the version counter is bumped.
+are written into self's memory, the version counter is bumped, and
+autograd.rebase(self, result) gives self the result's history. The in-place
+view ops of memory.py (t_, transpose_, squeeze_, unsqueeze_) do the same with
+their out-of-place view (torch names those nodes TBackward1 etc.).
 
 Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
 
@@ -31,8 +34,9 @@ Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
 | dot, mv, mm, bmm | | matmul decomposes into these and view/_unsafe_view/expand/unsqueeze/squeeze |
 | cat, stack | dim | inputs: the tuple of tensors |
 | where | | inputs (condition, self, other) |
-| index_put | indices, accumulate | `t[key] = v` with a tensor key |
-| fill, zero | value | out-of-place results that in-place fill_/zero_ rebase onto |
+| index_put | indices, accumulate | `t[key] = v` with a tensor key; inputs (self, values) |
+| fill | | inputs (self, value); the out-of-place result fill_ rebases self onto |
+| zero | | inputs (self,); the result zero_ rebases self onto |
 | copy | | `dst.copy_(src)`: inputs (dst, src); the result has dst's dtype |
 | view, _unsafe_view | size | memory.py; reshape = view or clone + _unsafe_view |
 | expand | size | broadcasting.py |
@@ -222,9 +226,21 @@ def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     return out
 
 
+def _multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Products as torch's kernels form them: complex ones from the real and imaginary parts
+    in the component precision (so overflow gives inf where NumPy's complex multiply may not)."""
+    if x.dtype.kind != "c" or y.dtype.kind != "c":
+        return x * y
+    real = x.real * y.real - x.imag * y.imag
+    imag = x.real * y.imag + x.imag * y.real
+    out = np.empty(real.shape, dtype=np.result_type(real, np.complex64))
+    out.real, out.imag = real, imag
+    return out
+
+
 def mul(input: Operand, other: Operand) -> Tensor:
     """torch.mul: promoted product; bool * bool is logical and; integers wrap around."""
-    out = _binary(np.multiply, input, other, ALL_CATEGORIES, "mul_cpu")
+    out = _binary(_multiply, input, other, ALL_CATEGORIES, "mul_cpu")
     autograd.record("mul", out, (input, other))
     return out
 

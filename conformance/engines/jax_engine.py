@@ -179,7 +179,8 @@ class JaxEngine(ArrayEngine):
 
     def method(self, op: str, self_: Any, *args: Any, **kwargs: Any) -> Any:
         if op == "requires_grad_":
-            self_.requires_grad = args[0] if args else kwargs.get("requires_grad", True)
+            wanted = args[0] if args else kwargs.get("requires_grad", True)
+            self_.requires_grad = self._leaf(self_.value, wanted).requires_grad  # jax.grad's dtype rule
             return self_
         if op == "detach":
             return Traced(jax.lax.stop_gradient(self_.value))

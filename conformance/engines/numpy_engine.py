@@ -221,7 +221,7 @@ class ArrayEngine:
         target = kwargs.get("dtype") or next((x for x in args if not isinstance(x, str)), None)
         if target is None:
             return a
-        return a.astype(target.dtype if hasattr(target, "shape") else target, copy=False)
+        return a.astype(target if isinstance(target, (np.dtype, type)) else target.dtype, copy=False)
 
     def _function(self, op: str) -> Callable[..., Any]:
         """The namespace function computing torch.<op>."""

@@ -160,9 +160,14 @@ class TinygradEngine:
     # --- operations ---------------------------------------------------------------------------
     def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
         """torch.<op>(x, ...) is x.<op>(...) in tinygrad; list-taking functions take *tensors."""
-        if op in ("cat", "concat", "stack"):
+        if op in (
+            "cat",
+            "concat",
+            "stack",
+        ):  # torch.cat(tensors, dim) is tensors[0].cat(*tensors[1:], dim=dim)
             first, *rest = args[0]
-            return getattr(first, RENAMED.get(op, op))(*rest, *args[1:], **self._kwargs(kwargs))
+            dim = args[1] if len(args) > 1 else kwargs.pop("dim", 0)
+            return getattr(first, RENAMED.get(op, op))(*rest, dim=dim, **self._kwargs(kwargs))
         if op == "broadcast_tensors":
             shape = _broadcast_shape(*(t.shape for t in args))
             return tuple(t.expand(shape) for t in args)
@@ -176,6 +181,9 @@ class TinygradEngine:
 
     def method(self, op: str, self_: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs = self._kwargs(kwargs, op)
+        _refuse_integer_division_by_zero(op, self_, args, kwargs)
+        if op == "requires_grad_":  # no flag to set: floating tensors always take part, others never
+            return self_
         if op.endswith("_") and not op.startswith("_"):
             return self._inplace(op[:-1], self_, *args, **kwargs)
         return self._method(op, self_)(*args, **kwargs)
@@ -324,6 +332,44 @@ class TinygradEngine:
 def _broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape tinygrad's own broadcasting gives (of lazy, never realized bool zeros: no kernel runs)."""
     return functools.reduce(operator.add, (Tensor.zeros(*s, dtype=dtypes.bool) for s in shapes)).shape
+
+
+INTEGER_DIVISIONS = frozenset(
+    {
+        "floor_divide",
+        "remainder",
+        "fmod",
+        "mod",
+        "div",
+        "__floordiv__",
+        "__mod__",
+        "__ifloordiv__",
+        "__imod__",
+    }
+)
+"""Ops whose integer kernels divide; their reflected forms (`__rfloordiv__`...) divide by self."""
+
+
+def _refuse_integer_division_by_zero(
+    op: str, self_: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """tinygrad's CPU kernel for an integer division by a zero *tensor* element dies with SIGFPE,
+    killing the whole process (docs/findings.md T6); raise instead, so only this case is lost."""
+    reflected = op.startswith("__r") and op.removeprefix("__r").removesuffix("__") in ("floordiv", "mod")
+    name = op.rstrip("_") if not op.startswith("__") else op
+    if not reflected and (name not in INTEGER_DIVISIONS or not args):
+        return
+    if name == "div" and kwargs.get("rounding_mode") is None:
+        return  # true division is floating
+    dividend, divisor = (args[0], self_) if reflected else (self_, args[0])
+    integral = [
+        not dtypes.is_float(x.dtype) if isinstance(x, Tensor) else isinstance(x, int)
+        for x in (dividend, divisor)
+    ]
+    if all(integral) and isinstance(divisor, Tensor) and bool((divisor == 0).any().item()):
+        raise ZeroDivisionError(
+            f"{op}: integer division by zero (tinygrad's kernel would kill the process with SIGFPE)"
+        )
 
 
 def _index(op: str, start: int, length: int | None = None) -> int | slice:

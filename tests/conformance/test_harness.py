@@ -211,3 +211,13 @@ def test_engine_registry_resolves_names_and_import_paths() -> None:
     with pytest.raises(Exception, match="needs 'no_such_module'"):
         get_engine("no_such_module:Engine")
     assert toy.CRASH_ENV == "TOY_CRASH"
+
+
+def test_a_strategy_that_fails_is_an_error_not_a_pass() -> None:
+    res = Harness("torch", "torch", profile="ci").run_target(
+        targets([REGISTRY["promotion.toy_unsatisfiable"]])[0]
+    )
+    assert res.counts == {"error": 1}
+    (error,) = res.records
+    assert error["reason"].startswith("hypothesis: ")
+    assert res.failures and "Traceback" in res.failures[0]

@@ -126,3 +126,28 @@ def test_complex_cases_are_unsupported() -> None:
     case = {"a": "complex64", "b": "float32"}
     assert verdict(ENGINE, "promotion.promote_types", case) == "unsupported"
     assert verdict(ENGINE, "promotion.promote_types", {"a": "uint8", "b": "int8"}) == "pass"
+
+
+@pytest.mark.parametrize(
+    ("op", "form"),
+    [("floor_divide", "call"), ("remainder", "call"), ("__floordiv__", "method"), ("__mod__", "method")],
+)
+def test_integer_division_by_a_zero_tensor_raises_instead_of_killing_the_process(op: str, form: str) -> None:
+    """tinygrad's kernel would die with SIGFPE (findings T6); the adapter raises ZeroDivisionError,
+    and torch raises too (RuntimeError), so the case is a reported divergence, never a crash."""
+    a, b = ENGINE.tensor([1, 2, 3], dtype="int32"), ENGINE.tensor([0, 1, 0], dtype="int32")
+    run = ENGINE.call if form == "call" else ENGINE.method
+    with pytest.raises(ZeroDivisionError, match="SIGFPE"):
+        run(op, a, b)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        getattr(torch, op if form == "call" else "floor_divide")(
+            torch.tensor([1, 2, 3], dtype=torch.int32), torch.tensor([0, 1, 0], dtype=torch.int32)
+        )
+
+
+def test_division_without_zeros_still_runs() -> None:
+    a, b = ENGINE.tensor([7, -7, 9], dtype="int32"), ENGINE.tensor([2, 2, 4], dtype="int32")
+    expected = torch.floor_divide(
+        torch.tensor([7, -7, 9], dtype=torch.int32), torch.tensor([2, 2, 4], dtype=torch.int32)
+    )
+    np.testing.assert_array_equal(ENGINE.to_numpy(ENGINE.call("floor_divide", a, b)), expected.numpy())

@@ -86,3 +86,9 @@ def toy_crash(engine: Engine, case: Case) -> Outcome:
     out = Outcome()
     out.facts["i"] = case["i"]
     return out
+
+
+@scenario(cases=lambda: st.integers(0, 10).filter(lambda _: False))
+def toy_unsatisfiable(engine: Engine, case: Case) -> Outcome:
+    """A strategy that can never produce a case: hypothesis itself gives up."""
+    return Outcome()
