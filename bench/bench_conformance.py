@@ -25,7 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypothesis import given, settings
+import torch
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import conformance.profiles  # noqa: F401 - registers the ci profile
@@ -35,6 +36,7 @@ from spec.scenario import all_scenarios
 
 PER_CORE_TARGET = 3000
 SPEEDUP_TARGET = 1.8
+BENCH_PROFILE = "ci-without-shrinking"  # ci's cases; shrinking a divergence is not throughput
 NAIVE_CASES = 300  # cases per scenario for the naive loop (it is slow; the rate is what matters)
 
 
@@ -46,34 +48,62 @@ def _area_targets(area: str) -> list[Target]:
     return targets(sc for sc in all_scenarios().values() if sc.area == area)
 
 
-def run_targets(engine: str, oracle: str, area: str, indices: list[int]) -> tuple[int, float]:
-    """Check the chosen targets of an area; (checked cases, seconds). Engines built before timing."""
-    harness = Harness(engine, oracle, profile="ci")
+def _one_case_per_example(harness: Harness, sc: Any, strategy: Any, calls: list[int]) -> Any:
+    @settings(settings.get_profile(BENCH_PROFILE), max_examples=NAIVE_CASES)
+    @given(strategy)
+    def one(case: dict[str, Any]) -> None:
+        calls[0] += 1  # hypothesis stops early on small finite domains: count what really ran
+        harness.check_case(sc, case)
+
+    return one
+
+
+def _naive_runs(harness: Harness, area: str, calls: list[int]) -> list[Any]:
+    """One hypothesis test per scenario drawing one case per example (finite: sampled_from)."""
+    runs = []
+    for sc in (sc for sc in all_scenarios().values() if sc.area == area):
+        enumerated = list(sc.cases()) if sc.finite else []
+        if sc.requires - harness.engine.capabilities or (sc.finite and not enumerated):
+            continue
+        runs.append(
+            _one_case_per_example(harness, sc, st.sampled_from(enumerated) if sc.finite else sc.cases())
+        )
+    return runs
+
+
+def _worker(job: tuple[str, str, str, str, list[int]], barrier: Any, out: Any) -> None:
+    """In a fresh process: build everything, wait for the others, then time the job's cases."""
+    warnings.filterwarnings("ignore")
+    mode, engine, oracle, area, indices = job
+    torch.set_num_threads(1)  # as the plugin does on xdist workers: no OpenMP spinning between processes
+    settings.register_profile(
+        BENCH_PROFILE, settings.get_profile("ci"), phases=(Phase.explicit, Phase.generate)
+    )
+    settings.load_profile(BENCH_PROFILE)
+    harness = Harness(engine, oracle, profile=BENCH_PROFILE)
     harness.engine, harness.oracle  # noqa: B018 - build both before the clock starts
     chosen = [_area_targets(area)[i] for i in indices]
-    start = time.perf_counter()
-    checked = sum(_checked(harness.run_target(t).counts) for t in chosen)
-    return checked, time.perf_counter() - start
-
-
-def _worker(engine: str, oracle: str, area: str, indices: list[int], barrier: Any, out: Any) -> None:
-    _area_targets(area)  # imports and enumerations before the barrier
+    calls = [0]
+    naive = _naive_runs(harness, area, calls) if mode == "naive" else []
     barrier.wait()
-    out.put(run_targets(engine, oracle, area, indices))
+    costs, checked = [], 0
+    start = time.perf_counter()
+    if mode == "naive":
+        for run in naive:
+            run()
+        checked = calls[0]
+    for target in chosen if mode != "naive" else ():
+        t0 = time.perf_counter()
+        checked += _checked(harness.run_target(target).counts)
+        costs.append(time.perf_counter() - t0)
+    out.put((checked, time.perf_counter() - start, indices, costs))
 
 
-def two_workers(engine: str, oracle: str, area: str, costs: list[float]) -> tuple[int, float]:
-    """Split the targets over 2 processes, longest first onto the less loaded (as xdist balances)."""
-    shares: list[list[int]] = [[], []]
-    loads = [0.0, 0.0]
-    for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
-        k = loads.index(min(loads))
-        shares[k].append(i)
-        loads[k] += costs[i]
+def measure(jobs: list[tuple[str, str, str, str, list[int]]]) -> tuple[int, float, dict[int, float]]:
+    """Run the jobs in parallel fresh processes from a common start; (cases, wall seconds, target costs)."""
     ctx = mp.get_context("spawn")
-    shares = [s for s in shares if s]
-    barrier, out = ctx.Barrier(len(shares) + 1), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(engine, oracle, area, s, barrier, out)) for s in shares]
+    barrier, out = ctx.Barrier(len(jobs) + 1), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(job, barrier, out)) for job in jobs]
     for p in procs:
         p.start()
     barrier.wait()
@@ -82,35 +112,19 @@ def two_workers(engine: str, oracle: str, area: str, costs: list[float]) -> tupl
     wall = time.perf_counter() - start
     for p in procs:
         p.join()
-    return sum(n for n, _ in done), wall
+    costs = {i: c for _, _, indices, cs in done for i, c in zip(indices, cs, strict=True)}
+    return sum(d[0] for d in done), wall, costs
 
 
-def _one_case_per_example(harness: Harness, sc: Any, strategy: Any) -> Any:
-    @settings(settings.get_profile("ci"), max_examples=NAIVE_CASES)
-    @given(strategy)
-    def one(case: dict[str, Any]) -> None:
-        harness.check_case(sc, case)
-
-    return one
-
-
-def naive(engine: str, oracle: str, area: str) -> tuple[int, float]:
-    """One case per hypothesis example, NAIVE_CASES per scenario (drawn, or sampled from the enumeration)."""
-    harness = Harness(engine, oracle)
-    harness.engine, harness.oracle  # noqa: B018
-    checked, seconds = 0, 0.0
-    for sc in (sc for sc in all_scenarios().values() if sc.area == area):
-        enumerated = list(sc.cases()) if sc.finite else []
-        if sc.requires - harness.engine.capabilities or (sc.finite and not enumerated):
-            continue
-        strategy = st.sampled_from(enumerated) if sc.finite else sc.cases()
-
-        one = _one_case_per_example(harness, sc, strategy)
-        start = time.perf_counter()
-        one()
-        seconds += time.perf_counter() - start
-        checked += NAIVE_CASES
-    return checked, seconds
+def split(costs: dict[int, float], workers: int) -> list[list[int]]:
+    """Longest target first onto the least loaded worker (roughly how xdist balances)."""
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for i in sorted(costs, key=lambda i: -costs[i]):
+        k = loads.index(min(loads))
+        shares[k].append(i)
+        loads[k] += costs[i]
+    return [s for s in shares if s]
 
 
 def main() -> None:
@@ -129,22 +143,20 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for area in args.areas:
-        found = _area_targets(area)
-        harness = Harness(args.engine, args.oracle, profile="ci")
-        costs, cases, one_s = [], 0, 0.0
-        for t in found:
-            start = time.perf_counter()
-            cases += _checked(harness.run_target(t).counts)
-            costs.append(time.perf_counter() - start)
-        one_s = sum(costs)
-        two_n, two_s = two_workers(args.engine, args.oracle, area, costs)
-        naive_n, naive_s = naive(args.engine, args.oracle, area)
-        one_rate, two_rate, naive_rate = cases / one_s, two_n / two_s, naive_n / max(naive_s, 1e-9)
-        target = " (target >= 3000/core)" if area in ("promotion", "broadcasting") else ""
-        print(
-            f"{area:<13}{cases:>8}{one_rate:>11.0f}{two_rate:>11.0f}{two_rate / one_rate:>8.2f}x"
-            f"{naive_rate:>9.0f}{one_rate / naive_rate:>9.1f}x{target}"
+        everything = list(range(len(_area_targets(area))))
+        one_n, one_s, costs = measure([("harness", args.engine, args.oracle, area, everything)])
+        two_n, two_s, _ = measure(
+            [("harness", args.engine, args.oracle, area, share) for share in split(costs, 2)]
         )
+        naive_n, naive_s, _ = measure([("naive", args.engine, args.oracle, area, [])])
+        one_rate, two_rate, naive_rate = one_n / one_s, two_n / two_s, naive_n / max(naive_s, 1e-9)
+        target = f" (target >= {PER_CORE_TARGET}/core)" if area in ("promotion", "broadcasting") else ""
+        print(
+            f"{area:<13}{one_n:>8}{one_rate:>11.0f}{two_rate:>11.0f}{two_rate / one_rate:>8.2f}x"
+            f"{naive_rate:>9.0f}{one_rate / naive_rate:>9.1f}x{target}",
+            flush=True,
+        )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
 
 
 if __name__ == "__main__":

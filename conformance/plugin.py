@@ -29,7 +29,7 @@ import pytest
 
 from conformance import profiles, results
 from conformance.engines import EngineUnavailable, describe
-from conformance.manifest import Manifest
+from conformance.manifest import Manifest, ManifestError
 from conformance.runner import DEFAULT_TIMEOUT_S, Harness, Target, stale_records, targets
 from spec.engine import AREAS
 from spec.scenario import REGISTRY, Scenario
@@ -125,7 +125,7 @@ def _select_profile(config: pytest.Config, active: bool) -> str:
     return settings.get_current_profile_name()
 
 
-def _select_seed(config: pytest.Config, controller: bool) -> Any:
+def _select_seed(config: pytest.Config) -> Any:
     """The hypothesis seed for every drawn test: given, 'derandomized', or one chosen per run."""
     from hypothesis import core, settings
 
@@ -134,9 +134,22 @@ def _select_seed(config: pytest.Config, controller: bool) -> Any:
         return given
     if settings.default.derandomize:
         return "derandomized"
-    seed = random.getrandbits(32) if controller else config.workerinput["tensorspec"]["seed"]
+    seed = _from_controller(config, "seed", random.getrandbits(32))
     core.global_force_seed = seed
     return seed
+
+
+def _from_controller(config: pytest.Config, key: str, default: Any) -> Any:
+    """A value the xdist controller handed to this worker, or `default` in the controller."""
+    workerinput = getattr(config, "workerinput", {})
+    return workerinput.get("tensorspec", {}).get(key, default)
+
+
+def _manifest(path: str | Path) -> Manifest:
+    try:
+        return Manifest.load(path)
+    except (ManifestError, ValueError) as exc:
+        raise pytest.UsageError(f"manifest {path}: {exc}") from exc
 
 
 @pytest.hookimpl(trylast=True)
@@ -144,14 +157,14 @@ def pytest_configure(config: pytest.Config) -> None:
     controller = not hasattr(config, "workerinput")
     active = _is_active(config)
     profile = _select_profile(config, active)
-    seed = _select_seed(config, controller) if active else None
+    seed = _select_seed(config) if active else None
     engine, device = config.getoption("engine"), config.getoption("device")
     oracle, oracle_device = config.getoption("oracle"), config.getoption("oracle_device")
     manifest_path = config.getoption("manifest") or MANIFEST_DIR / f"{_slug(engine)}.toml"
     results_path = Path(
         config.getoption("results") or config.rootpath / "results" / f"{_slug(engine)}-{_slug(device)}.jsonl"
     )
-    run_id = uuid.uuid4().hex[:12] if controller else config.workerinput["tensorspec"]["run_id"]
+    run_id = _from_controller(config, "run_id", uuid.uuid4().hex[:12])
     for module in config.getoption("scenario_module") or ():
         importlib.import_module(module)
     harness = Harness(
@@ -159,13 +172,17 @@ def pytest_configure(config: pytest.Config) -> None:
         oracle,
         device=device,
         oracle_device=oracle_device,
-        manifest=Manifest.load(manifest_path),
+        manifest=_manifest(manifest_path) if active else Manifest(),
         timeout_s=config.getoption("case_timeout"),
         run_id=run_id,
         seed=seed,
         not_run_reason=_not_run_reason(device, oracle_device) if active else "",
     )
     config.stash[STATE] = State(active, controller, harness, results_path, profile, seed)
+    if active and not controller:
+        import torch
+
+        torch.set_num_threads(1)  # tiny tensors: no gain from threads, and no OpenMP spinning between workers
     if active and controller:
         _start_results(config, config.stash[STATE])
 

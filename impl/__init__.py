@@ -40,6 +40,7 @@ from impl.dtypes import (
     bfloat16,
     bool,
     can_cast,
+    complex32,
     complex64,
     complex128,
     dtype,
@@ -60,6 +61,7 @@ from impl.memory import (
     chunk,
     clone,
     detach,
+    diagonal,
     flatten,
     narrow,
     permute,
@@ -79,6 +81,7 @@ from impl.ops import (
     any,
     argmax,
     argmin,
+    atan2,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -139,6 +142,7 @@ int = int32
 short = int16
 cfloat = complex64
 cdouble = complex128
+chalf = complex32
 multiply, subtract, divide, negative, absolute = mul, sub, div, neg, abs
 
 __version__ = "0.1.0"

@@ -45,6 +45,8 @@ def _infer_shape(data: Any) -> tuple[int, ...]:
         if not data:
             return tuple(shape)
         data = data[0]
+        if isinstance(data, str):  # torch treats a string as a sequence without end
+            raise ValueError("too many dimensions 'str'")
     if isinstance(data, Tensor | np.ndarray):
         shape.extend(data.shape)
     return tuple(shape)
@@ -144,8 +146,10 @@ def tensor(
     _check_device(device)
     if isinstance(data, str | bytes):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if isinstance(data, np.ndarray) and data.dtype != object and all(s >= 0 for s in data.strides):
-        source = _share_numpy(data)  # copied with its dense layout kept, as torch does
+    if isinstance(data, np.generic):
+        _refuse_bfloat16(data.dtype)
+    if isinstance(data, np.ndarray) and data.dtype != object:
+        source = _share_numpy(_check_numpy(data))  # copied with its dense layout kept, as torch does
         dtype = dtype or source.dtype
         return _finish(_copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
     shape = _infer_shape(data)
@@ -189,20 +193,9 @@ def _check_device(spec: Any) -> None:
 def from_numpy(array: np.ndarray) -> Tensor:
     """torch.from_numpy: a tensor sharing `array`'s memory (same shape, strides and dtype)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_numpy_dtype(array.dtype)  # refuses unsupported element types first
-    item = array.itemsize
-    if any(s < 0 for s in array.strides):
-        raise ValueError(
-            "At least one stride in the given numpy array is negative, and tensors with negative strides "
-            "are not currently supported. (You can probably work around this by making a copy of your "
-            "array  with array.copy().) "
-        )
-    if any(s % item for s in array.strides):
-        raise ValueError(
-            "given numpy array strides not a multiple of the element byte size. "
-            "Copy the numpy array to reallocate the memory."
-        )
+        kind = type(array)
+        raise TypeError(f"expected np.ndarray (got {_qualified(kind)})")
+    _check_numpy(array)
     if not array.flags.writeable:
         warnings.warn(
             "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
@@ -213,6 +206,46 @@ def from_numpy(array: np.ndarray) -> Tensor:
             stacklevel=2,
         )
     return _share_numpy(array)
+
+
+def _refuse_bfloat16(np_dtype: np.dtype) -> None:
+    """torch does not read ml_dtypes' bfloat16 arrays or scalars."""
+    if np_dtype == dtypes.bfloat16.np:
+        raise TypeError(
+            "can't convert np.ndarray of type ml_dtypes.bfloat16. The only supported types are: float64, "
+            "float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
+            "uint8, and bool."
+        )
+
+
+def _qualified(kind: type) -> str:
+    """A type's name as torch prints it: builtins bare, others with their module (numpy.bool)."""
+    module = "numpy" if kind.__module__.startswith("numpy") else kind.__module__
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+
+
+def _check_numpy(array: np.ndarray) -> np.ndarray:
+    """What torch refuses in an ndarray it converts: foreign dtypes (bfloat16 from ml_dtypes
+    included), non-native byte order, negative strides, strides not a multiple of the item size."""
+    if not array.dtype.isnative:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. "
+            "Conversion between byte orders is currently not supported."
+        )
+    _refuse_bfloat16(array.dtype)
+    dtypes.from_numpy_dtype(array.dtype)
+    if any(s < 0 for s in array.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative strides "
+            "are not currently supported. (You can probably work around this by making a copy of your "
+            "array  with array.copy().) "
+        )
+    if any(s % array.itemsize for s in array.strides):
+        raise ValueError(
+            "given numpy array strides not a multiple of the element byte size. "
+            "Copy the numpy array to reallocate the memory."
+        )
+    return array
 
 
 def _share_numpy(array: np.ndarray) -> Tensor:
@@ -230,8 +263,10 @@ def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tens
     _check_device(device)
     if isinstance(data, Tensor):
         return data if dtype in (None, data.dtype) else data.to(dtype)
+    if isinstance(data, np.generic):
+        _refuse_bfloat16(data.dtype)
     if isinstance(data, np.ndarray) and data.dtype != object:
-        shared = from_numpy(data) if all(s >= 0 for s in data.strides) else tensor(data)
+        shared = _share_numpy(_check_numpy(data))
         return shared if dtype in (None, shared.dtype) else shared.to(dtype)
     return tensor(data, dtype=dtype)
 
@@ -440,17 +475,23 @@ def manual_seed(seed: int) -> Generator:
 
 
 def _random(name: str, kernel: str, shape: tuple[int, ...], dtype_: dtype, draw: Any, rg: bool) -> Tensor:
-    if dtype_.category != dtypes.FLOATING and not (dtype_.is_complex and kernel == "normal_kernel_cpu"):
+    if dtype_.category < dtypes.FLOATING:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype_.scalar_type}'")
     values = draw(default_generator._rng, shape)
     return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), rg)
 
 
 def rand(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """torch.rand: uniform on [0, 1), floating dtypes only."""
+    """torch.rand: uniform on [0, 1), floating and complex dtypes only."""
     _check_device(device)
     dtype_ = dtype or dtypes.get_default_dtype()
-    draw = lambda rng, shape: _below_one(rng.random(shape), dtype_)  # noqa: E731
+
+    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        if dtype_.is_complex:  # torch: real and imaginary parts each uniform on [0, 1)
+            real_dtype = dtype_.to_real()
+            return _below_one(rng.random(shape), real_dtype) + 1j * _below_one(rng.random(shape), real_dtype)
+        return _below_one(rng.random(shape), dtype_)
+
     return _random("rand", "check_uniform_bounds", _size(size, "rand"), dtype_, draw, requires_grad)
 
 
@@ -482,8 +523,29 @@ def randint(
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype_ = dtype or dtypes.int64
+    _check_random_bounds(low, high, dtype_)
     values = default_generator._rng.integers(low, high, _size((size,), "randint"))
     return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
+
+
+def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
+    """torch's check_random_bounds: [low, high - 1] must be representable in the dtype
+    (for floats: integers up to 2 ** digits in magnitude)."""
+    if dtype_.is_complex:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
+    if dtype_.is_floating_point:
+        digits = ml_dtypes.finfo(dtype_.np).nmant + 1
+        lowest, highest = -(2**digits), 2**digits
+    elif dtype_ is dtypes.bool:
+        lowest, highest = 0, 1
+    else:
+        info = np.iinfo(dtype_.np)
+        lowest, highest = int(info.min), int(info.max)
+    name = dtypes.C_TYPE_NAMES[dtype_.name]
+    if low < lowest:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if high - 1 > highest:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
 
 
 # --- *_like ---------------------------------------------------------------------------------

@@ -18,13 +18,14 @@ import numpy as np
 class dtype:
     """One of torch's dtypes (`torch.dtype`)."""
 
-    __slots__ = ("category", "name", "np", "scalar_type")
+    __slots__ = ("_itemsize", "category", "name", "np", "scalar_type")
 
-    def __init__(self, name: str, np_type: type, scalar_type: str, category: int) -> None:
+    def __init__(self, name: str, np_type: type, scalar_type: str, category: int, itemsize: int = 0) -> None:
         self.name = name  # "float32"
         self.np = np.dtype(np_type)  # storage type of the elements
         self.scalar_type = scalar_type  # torch's C++ ScalarType name, used in messages
         self.category = category  # BOOL < INTEGRAL < FLOATING < COMPLEX
+        self._itemsize = itemsize or self.np.itemsize  # torch's size (complex32: 4, stored in 8)
 
     @property
     def is_floating_point(self) -> builtins.bool:
@@ -40,14 +41,16 @@ class dtype:
 
     @property
     def itemsize(self) -> int:
-        return self.np.itemsize
+        return self._itemsize
 
     def to_real(self) -> dtype:
-        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+        return {"complex32": float16, "complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self) -> dtype:
-        """torch.dtype.to_complex: float32 -> complex64, float64 -> complex128 (bfloat16 -> complex64)."""
-        return {"float32": complex64, "bfloat16": complex64, "float64": complex128}.get(self.name, self)
+        """torch.dtype.to_complex: float16 -> complex32, float32 and bfloat16 -> complex64, float64 -> c128"""
+        return {"float16": complex32, "float32": complex64, "bfloat16": complex64, "float64": complex128}.get(
+            self.name, self
+        )
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
@@ -70,9 +73,9 @@ float32 = dtype("float32", np.float32, "Float", FLOATING)
 float64 = dtype("float64", np.float64, "Double", FLOATING)
 complex64 = dtype("complex64", np.complex64, "ComplexFloat", COMPLEX)
 complex128 = dtype("complex128", np.complex128, "ComplexDouble", COMPLEX)
-# complex32 (ComplexHalf) arises only from float16 with complex; impl computes comparisons in it
-# (as complex64, which holds every float16 exactly) but refuses to create a tensor of it.
-complex32 = dtype("complex32", np.complex64, "ComplexHalf", COMPLEX)
+# complex32 (ComplexHalf) is outside the suite's 12 dtypes but arises from float16 with complex.
+# impl stores it as complex64 with both parts rounded to float16 (cast() below).
+complex32 = dtype("complex32", np.complex64, "ComplexHalf", COMPLEX, itemsize=4)
 
 ALL: tuple[dtype, ...] = (
     bool,
@@ -88,7 +91,7 @@ ALL: tuple[dtype, ...] = (
     complex64,
     complex128,
 )
-BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
+BY_NAME: dict[str, dtype] = {d.name: d for d in (*ALL, complex32)}
 _BY_NP: dict[np.dtype, dtype] = {d.np: d for d in ALL}
 
 # torch's aliases (torch.float is torch.float32, ...)
@@ -132,7 +135,14 @@ PROMOTE: dict[tuple[dtype, dtype], dtype] = {
 
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
-    """torch.promote_types: the smallest dtype both can be cast to, from the lattice table."""
+    """torch.promote_types: the smallest dtype both can be cast to, from the lattice table.
+
+    complex32 is complex float16: with another dtype it is the complex of float16 promoted with
+    that dtype's real part (complex32 + float32 -> complex64, + int64 -> complex32).
+    """
+    if complex32 in (type1, type2):
+        other = type2 if type1 is complex32 else type1
+        return promote_types(float16, other.to_real()).to_complex()
     return PROMOTE[(type1, type2)]
 
 
@@ -146,6 +156,25 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
             "int16, int8, uint64, uint32, uint16, uint8, and bool."
         )
     return found
+
+
+# C++ element type names, as some of torch's messages print them ("expected m1 and m2 to have the
+# same dtype, but got: float != double", "from is out of bounds for signed char")
+C_TYPE_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+    "complex32": "c10::complex<c10::Half>",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}
 
 
 # --- the default dtype ------------------------------------------------------------------------
@@ -167,8 +196,8 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def default_complex_dtype() -> dtype:
-    """The dtype of Python complex numbers: complex64 for a float32 default, complex128 for float64."""
-    return complex128 if _default is float64 else complex64
+    """The complex dtype of the default: complex128 for float64, complex32 for float16, else complex64."""
+    return {float64: complex128, float16: complex32}.get(_default, complex64)
 
 
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
@@ -180,6 +209,13 @@ def cast(array: np.ndarray, to: dtype) -> np.ndarray:
     """Convert elements as torch's casts do: floats truncate toward zero into ints, integers wrap,
     complex drops its imaginary part, nonzero -> True (NumPy's warnings for these are silenced)."""
     array = np.asarray(array)
+    if to is complex32:  # both parts rounded to float16
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            wide = array.astype(np.complex64)
+            rounded = np.empty(wide.shape, np.complex64)
+            rounded.real, rounded.imag = wide.real.astype(np.float16), wide.imag.astype(np.float16)
+            return rounded
     if array.dtype == to.np:
         return array
     if array.dtype.kind == "c" and to.category != COMPLEX:

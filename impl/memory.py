@@ -113,6 +113,8 @@ def view(self: Tensor, *shape: Any) -> Tensor:
 
 def _view_dtype(self: Tensor, to: dtype) -> Tensor:
     """Tensor.view(dtype): same bytes, the last dim rescaled by the itemsize ratio."""
+    if dtypes.complex32 in (self.dtype, to):
+        raise RuntimeError("impl stores complex32 as complex64, so view(dtype) cannot reinterpret its bytes")
     old, new = self.dtype.itemsize, to.itemsize
     shape, strides = list(self.shape), list(self.stride())
     if old != new:
@@ -357,6 +359,46 @@ def chunk(self: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = self.shape[wrap_dim(dim, self.ndim)]
     return split(self, max(1, -(-size // chunks)), dim)
+
+
+def diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """Tensor.diagonal: a view along the diagonal of dims (dim1, dim2), appended as the last dim
+    with stride stride[dim1] + stride[dim2]."""
+    dim1, dim2 = wrap_dim(dim1, self.ndim), wrap_dim(dim2, self.ndim)
+    if dim1 == dim2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    shape, strides = list(self.shape), list(self.stride())
+    if offset >= 0:
+        size = max(min(shape[dim1], shape[dim2] - offset), 0)
+        start = offset * strides[dim2] if size else 0
+    else:
+        size = max(min(shape[dim1] + offset, shape[dim2]), 0)
+        start = -offset * strides[dim1] if size else 0
+    step = strides[dim1] + strides[dim2]
+    for d in sorted((dim1, dim2), reverse=True):
+        del shape[d], strides[d]
+    out = self.as_strided_view((*shape, size), (*strides, step), self.storage_offset() + start)
+    autograd.record("diagonal", out, (self,), offset=offset, dim1=dim1, dim2=dim2)
+    return out
+
+
+def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: windows of `size` every `step` along `dimension`, as a new last dim (a view)."""
+    dim = wrap_dim(dimension, self.ndim)
+    length = self.shape[dim] if self.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    shape, strides = list(self.shape), list(self.stride())
+    if not shape:
+        shape, strides = [1], [1]
+    inner = strides[dim]
+    shape[dim] = (length - size) // step + 1
+    strides[dim] *= step
+    out = self.as_strided_view((*shape, size), (*strides, inner), self.storage_offset())
+    autograd.record("unfold", out, (self,), dimension=dim, size=size, step=step)
+    return out
 
 
 def detach(self: Tensor) -> Tensor:
@@ -617,6 +659,8 @@ _METHODS = {
     "transpose_": _inplace_view("transpose_", transpose),
     "squeeze_": _inplace_view("squeeze_", squeeze),
     "unsqueeze_": _inplace_view("unsqueeze_", unsqueeze),
+    "diagonal": diagonal,
+    "unfold": unfold,
     "detach": detach,
     "detach_": detach_,
     "clone": clone,

@@ -83,12 +83,9 @@ def opmath(d: dtype) -> dtype:
 
 def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Sequence[Any] = ()) -> Tensor:
     """A fresh result tensor holding `values` cast to out_dtype, laid out like the `layout` operands."""
-    if out_dtype is dtypes.complex32:
-        raise RuntimeError(
-            "impl does not support torch.complex32 (ComplexHalf), the result of float16 with complex"
-        )
     strides = output_strides(shape, tuple(layout)) if layout else contiguous_strides(shape)
     fresh = isinstance(values, np.ndarray) and values.flags.owndata and values.flags.c_contiguous
+    fresh = fresh and out_dtype is not dtypes.complex32  # complex32 values still need rounding
     if (
         fresh
         and values.dtype == out_dtype.np
@@ -118,6 +115,29 @@ def _check_operand(value: Any, position: str = "other") -> None:
 
 def _not_implemented(kernel: str, d: dtype) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{d.scalar_type}'")
+
+
+# CPU kernels torch 2.13 lacks for complex32 (ComplexHalf): op -> kernel name in its error
+_COMPLEX32_KERNELS = {
+    "div": "div_cpu",
+    "pow": "pow",
+    "reciprocal": "reciprocal_cpu",
+    "exp": "exp_vml_cpu",
+    "log": "log_vml_cpu",
+    "sqrt": "sqrt_vml_cpu",
+    "sin": "sin_vml_cpu",
+    "cos": "cos_vml_cpu",
+    "tanh": "tanh_vml_cpu",
+    "sigmoid": "sigmoid_cpu",
+    "sum": "sum_cpu",
+    "mean": "sum_cpu",
+    "mm": "addmm_impl_cpu_",
+}
+
+
+def _check_complex32(op: str, d: dtype) -> None:
+    if d is dtypes.complex32 and op in _COMPLEX32_KERNELS:
+        raise _not_implemented(_COMPLEX32_KERNELS[op], d)
 
 
 def _values(operand: Operand, compute: dtype, common: dtype | None = None) -> np.ndarray:
@@ -194,6 +214,16 @@ def _scalar(value: Any, np_dtype: np.dtype) -> Any:
 def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.sub: input - alpha * other; two bool operands are refused."""
     a, b = input, other
+    _check_sub_operands(a, b)
+    common = result_type(a, b)
+    _check_alpha(alpha, common)
+    out = _elementwise(lambda x, y: x - y * _scalar(alpha, x.dtype), (a, b), common, common)
+    autograd.record("sub", out, (a, b), alpha=alpha)
+    return out
+
+
+def _check_sub_operands(a: Operand, b: Operand) -> None:
+    """torch refuses `-` with a bool operand (before any dtype check)."""
     if _is_bool(a) and _is_bool(b):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -204,11 +234,6 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
             "Subtraction, the `-` operator, with a bool tensor is not supported. "
             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    common = result_type(a, b)
-    _check_alpha(alpha, common)
-    out = _elementwise(lambda x, y: x - y * _scalar(alpha, x.dtype), (a, b), common, common)
-    autograd.record("sub", out, (a, b), alpha=alpha)
-    return out
 
 
 def _is_bool(x: Operand) -> bool:
@@ -269,6 +294,7 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
         )
     if rounding_mode is None:
         common = float_result_type(input, other)
+        _check_complex32("div", common)
     else:
         common = result_type(input, other)
         if common.category not in REAL_NO_BOOL:
@@ -285,6 +311,7 @@ true_divide = div
 def reciprocal(input: Tensor) -> Tensor:
     """torch.reciprocal: 1 / x in a floating dtype."""
     common = float_result_type(input)
+    _check_complex32("reciprocal", common)
     out = _elementwise(lambda x: 1 / x, (input,), common, common)
     autograd.record("reciprocal", out, (input,))
     return out
@@ -322,8 +349,16 @@ def remainder(input: Operand, other: Operand) -> Tensor:
 def pow(input: Operand, exponent: Operand) -> Tensor:
     """torch.pow: promoted; an integer tensor to a negative integer *scalar* power raises."""
     common = result_type(input, exponent)
+    if is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1):
+        # torch: x ** 1 is a copy and x ** 0 is ones, without the kernel (so bool works)
+        out = _elementwise(
+            lambda x, y: x if exponent == 1 else np.ones_like(x), (input, exponent), common, common
+        )
+        autograd.record("pow", out, (input, exponent))
+        return out
     if common is dtypes.bool:
         raise _not_implemented("pow", common)
+    _check_complex32("pow", common)
     if common.category == INTEGRAL and is_scalar(exponent) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
@@ -360,20 +395,40 @@ def _reflected_pow(self: Tensor, base: Operand) -> Tensor:
     return pow(base, self)
 
 
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """torch.atan2: angle of (other, input); integers and bools give the default float dtype."""
+    _elementwise_extreme_args("atan2", input, other, 1)
+    common = float_result_type(input, other)
+    if common.category == COMPLEX:
+        raise _not_implemented("atan2_cpu", common)
+    out = _elementwise(np.arctan2, (input, other), common, common)
+    autograd.record("atan2", out, (input, other))
+    return out
+
+
+def _atan2_method_error(other: Any) -> Tensor:
+    raise TypeError(f"atan2(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+
+
 def square(input: Tensor) -> Tensor:
     """torch.square: pow(input, 2); bool squares to int64."""
     return pow(input, 2)
+
+
+def _elementwise_extreme_args(name: str, input: Any, other: Any, first: int) -> None:
+    """Ops taking two tensors (no Python numbers): torch's argument-parser TypeError."""
+    for position, (arg, value) in enumerate((("input", input), ("other", other)), start=first):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
+            )
 
 
 def _elementwise_extreme(
     name: str, fn: Callable[..., np.ndarray], input: Tensor, other: Tensor, first: int
 ) -> Tensor:
     """maximum / minimum: both arguments must be tensors (argument positions count from `first`)."""
-    for position, (arg, value) in enumerate((("input", input), ("other", other)), start=first):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}"
-            )
+    _elementwise_extreme_args(name, input, other, first)
     common = result_type(input, other)
     if common.category == COMPLEX:
         raise RuntimeError(f"{name} not implemented for complex tensors.")
@@ -502,6 +557,7 @@ def _unary(name: str) -> Callable[[Tensor], Tensor]:
             error = _COMPLEX_ERRORS.get(name, RuntimeError(f"{name} is not supported for complex tensors"))
             raise type(error)(*error.args)
         common = float_result_type(input) if rule == "float" else input.dtype
+        _check_complex32(name, common)
         out_dtype = common.to_real() if name == "abs" else common  # |complex| is real
         out = _elementwise(fn, (input,), common, out_dtype)
         autograd.record(name, out, (input,))
@@ -592,6 +648,7 @@ def _axes(t: Tensor, dims: tuple[int, ...] | None) -> tuple[int, ...]:
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
     """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
     out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
+    _check_complex32("sum", out_dtype)
     dims = _reduce_dims(input, dim)
     values = dtypes.cast(input._data, opmath(out_dtype)).sum(axis=_axes(input, dims), keepdims=keepdim)
     out = new_tensor(values, np.shape(values), out_dtype)
@@ -608,6 +665,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype 
             f"mean(): could not infer output dtype. {which} must be either a floating point or complex "
             f"dtype. Got: {out_dtype.scalar_type}"
         )
+    _check_complex32("mean", out_dtype)
     dims = _reduce_dims(input, dim)
     with np.errstate(all="ignore"):
         values = dtypes.cast(input._data, opmath(out_dtype)).mean(axis=_axes(input, dims), keepdims=keepdim)
@@ -751,26 +809,13 @@ def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}"
         )
-    if a.dtype is dtypes.bool:
+    if a.dtype in (dtypes.bool, dtypes.complex32):
         raise _not_implemented("addmm_impl_cpu_", a.dtype)
 
 
 def _cname(d: dtype) -> str:
     """C++ type names torch uses in matmul dtype errors."""
-    return {
-        "float32": "float",
-        "float64": "double",
-        "float16": "c10::Half",
-        "bfloat16": "c10::BFloat16",
-        "int64": "long int",
-        "int32": "int",
-        "int16": "short int",
-        "int8": "signed char",
-        "uint8": "unsigned char",
-        "bool": "bool",
-        "complex64": "c10::complex<float>",
-        "complex128": "c10::complex<double>",
-    }[d.name]
+    return dtypes.C_TYPE_NAMES[d.name]
 
 
 def _product(a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
@@ -1053,6 +1098,20 @@ _INPLACE_REFUSED = {
 }
 
 
+def _inplace_dtype(compute: Callable[..., Tensor], self: Tensor, args: tuple, kwargs: dict) -> dtype:
+    """The dtype the op would produce, known before computing (torch checks the cast first)."""
+    if compute in (exp, log, sqrt, sin, cos, tanh, sigmoid, reciprocal):
+        return float_result_type(self)
+    if compute in (neg, abs, relu):
+        return self.dtype
+    if compute is sub:
+        _check_sub_operands(self, args[0])
+    operands = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) or is_scalar(a)]
+    if compute is div and kwargs.get("rounding_mode") is None:
+        return float_result_type(self, *operands)
+    return result_type(self, *operands)
+
+
 def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]:
     refused, message = _INPLACE_REFUSED.get(name, (lambda t: False, ""))
 
@@ -1061,6 +1120,7 @@ def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]
             raise RuntimeError(message)
         autograd.check_inplace(self)
         check_no_internal_overlap(self)
+        check_inplace_cast(_inplace_dtype(compute, self, args, kwargs), self.dtype)
         return _write(self, compute(self, *args, **kwargs))
 
     op.__name__ = name
@@ -1154,6 +1214,9 @@ _FUNCTIONS = {
     "remainder": remainder,
     "pow": pow,
     "square": square,
+    "atan2": lambda self, other: (
+        atan2(self, other) if isinstance(other, Tensor) else _atan2_method_error(other)
+    ),
     "reciprocal": reciprocal,
     "maximum": lambda self, other: _elementwise_extreme("maximum", np.maximum, self, other, 0),
     "minimum": lambda self, other: _elementwise_extreme("minimum", np.minimum, self, other, 0),
@@ -1207,6 +1270,9 @@ _FUNCTIONS = {
     "index_put": index_put,
 }
 _INPLACE = {
+    "bitwise_and_": bitwise_and,
+    "bitwise_or_": bitwise_or,
+    "bitwise_xor_": bitwise_xor,
     "add_": add,
     "sub_": sub,
     "mul_": mul,
@@ -1270,6 +1336,9 @@ for _dunder, _method in {
     "__ifloordiv__": "floor_divide_",
     "__imod__": "remainder_",
     "__ipow__": "pow_",
+    "__iand__": "bitwise_and_",
+    "__ior__": "bitwise_or_",
+    "__ixor__": "bitwise_xor_",
 }.items():
     setattr(Tensor, _dunder, getattr(Tensor, _method))
 Tensor.__neg__ = neg

@@ -39,6 +39,8 @@ def scalar_dtype(value: Any) -> dtype:
     """
     if isinstance(value, np.generic):
         return dtypes.from_numpy_dtype(value.dtype)
+    if isinstance(value, complex) and dtypes.get_default_dtype() is dtypes.bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
     for python_type, make in _SCALAR_DTYPES:
         if isinstance(value, python_type):
             return make()

@@ -253,8 +253,8 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
-        if self._dtype is dtypes.bfloat16:
-            raise TypeError("Got unsupported ScalarType BFloat16")
+        if self._dtype in (dtypes.bfloat16, dtypes.complex32):
+            raise TypeError(f"Got unsupported ScalarType {self._dtype.scalar_type}")
         return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:

@@ -38,12 +38,21 @@ def _count(records: list[dict[str, Any]], status: str, scenario: str | None = No
 def test_worker_death_keeps_what_was_written(tmp_path: Path, subprocess_env: dict[str, str]) -> None:
     out = tmp_path / "crash.jsonl"
     env = {**subprocess_env, "TOY_CRASH": "1"}
-    run = _pytest(env, out, "--engine", "torch", "-n", "2", *TOY, "--scenario", "promotion.toy_add")
+    scenarios = [
+        "--scenario",
+        "promotion.toy_add",
+        "--scenario",
+        "promotion.toy_drawn_add",
+        "--scenario",
+        "*crash",
+    ]
+    run = _pytest(env, out, "--engine", "torch", "-n", "2", *TOY[:2], *scenarios)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "crashed" in run.stdout
     records = _records(out)
     assert [r["kind"] for r in records].count("run") == 1 and records[0]["kind"] == "run"
-    assert _count(records, "pass", "promotion.toy_add") == len(records[0]["argv"]) * 0 + 36
+    assert _count(records, "pass", "promotion.toy_add") == 36
+    assert _count(records, "pass", "promotion.toy_drawn_add") > 36
     crash = [r for r in records if r["kind"] == "case" and r["status"] == "error"]
     assert [r["scenario"] for r in crash] == ["promotion.toy_crash"]
     assert crash[0]["reason"].startswith("worker crashed while running")

@@ -155,4 +155,5 @@ def test_default_int_divergence_is_a_failure_without_manifest() -> None:
         "default_dtype": "float32",
     }
     assert verdict(JAX, "promotion.binary_op", case) == "fail"  # int64 truncated to int32 with x64 off
+    assert verdict(JAX, "promotion.binary_op", case, manifest="jax") == "expected"  # x64 off, with its reason
     assert verdict(JAX64, "promotion.binary_op", case) == "pass"

@@ -177,7 +177,44 @@ def test_integer_division_by_zero_raises() -> None:
     assert np.isinf((impl.tensor([1.0]) / 0).item())
 
 
-def test_float16_with_complex_scalar_is_outside_impl() -> None:
-    """torch gives complex32 (ComplexHalf) here, a dtype impl does not model: impl says so."""
-    with pytest.raises(RuntimeError, match="complex32"):
-        impl.ones(2, dtype=impl.float16) + 1j
+def test_float16_with_complex_gives_complex32() -> None:
+    """torch 2.13: float16 tensor + 1j is complex32 (ComplexHalf): float16 parts, 4 bytes per element."""
+    result = impl.tensor([1.0, 0.1], dtype=impl.float16) + 1j
+    assert result.dtype is impl.complex32 and result.element_size() == 4
+    assert result.tolist() == [complex(1, 1), complex(float(np.float16(0.1)), 1)]
+
+
+COMPLEX32_OPS = {
+    "add": lambda e, c, h: c + c,
+    "mul": lambda e, c, h: c * h,
+    "div": lambda e, c, h: c / c,
+    "pow": lambda e, c, h: c**2,
+    "eq": lambda e, c, h: c == h,
+    "neg": lambda e, c, h: -c,
+    "abs": lambda e, c, h: c.abs(),
+    "exp": lambda e, c, h: c.exp(),
+    "sum": lambda e, c, h: c.sum(),
+    "where": lambda e, c, h: e.where(h > 1, c, h),
+    "cat": lambda e, c, h: e.cat([c, h.to(e.complex32)]),
+    "with_float32": lambda e, c, h: c + e.ones(2),
+    "with_bfloat16": lambda e, c, h: c + e.ones(2, dtype=e.bfloat16),
+    "to_complex64": lambda e, c, h: c.to(e.complex64),
+    "numpy": lambda e, c, h: c.numpy(),
+    "repr": lambda e, c, h: repr(c),
+    "element_size": lambda e, c, h: c.element_size(),
+    "inplace_into_float16": lambda e, c, h: h.add_(1j),
+    "mm": lambda e, c, h: c.view(1, 2) @ c.view(2, 1),
+    "max": lambda e, c, h: c.max(),
+}
+
+
+@pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")
+@pytest.mark.parametrize("program", list(COMPLEX32_OPS.values()), ids=list(COMPLEX32_OPS))
+def test_complex32_results_and_refusals_match_torch(program) -> None:
+    """complex32 (float16 with complex): what torch computes and which CPU kernels it lacks."""
+
+    def run(e):
+        half = e.tensor([1.5, 0.1], dtype=e.float16)
+        return program(e, half + 2j, half)
+
+    both(run)

@@ -1,0 +1,51 @@
+"""The manifests of the non-torch-like engines load, name real scenarios and give reasons, and a
+divergence that is a finding (docs/findings.md) is not silenced by them."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+
+from conformance.manifest import Manifest
+from tests.engines.support import MANIFESTS, SCENARIOS
+
+ENGINES = ("numpy", "jax", "jax64", "tinygrad")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_entry_names_a_registered_scenario_and_a_reason(engine: str) -> None:
+    manifest = Manifest.load(f"{MANIFESTS}/{engine}.toml")
+    assert manifest.entries, f"{engine}.toml is missing or empty"
+    for entry in manifest.entries:
+        assert any(fnmatch.fnmatchcase(sid, entry.scenario) for sid in SCENARIOS), entry.label
+        assert len(entry.reason) > 20, entry.label
+
+
+FINDINGS = {
+    "tinygrad": [
+        (  # T4: int32 pow does not compile
+            "promotion.binary_op",
+            {
+                "op": "pow",
+                "lhs_kind": "tensor",
+                "lhs_dtype": "int32",
+                "rhs_kind": "tensor",
+                "rhs_dtype": "int32",
+                "default_dtype": "float32",
+            },
+        ),
+        (
+            "creation.tensor_from_data",
+            {"data": [1.7, -1.7], "dtype": "uint8", "default_dtype": "float32"},
+        ),  # T5
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "scenario_id", "case"), [(e, s, c) for e, cs in FINDINGS.items() for s, c in cs]
+)
+def test_findings_are_not_in_the_manifest(engine: str, scenario_id: str, case: dict) -> None:
+    manifest = Manifest.load(f"{MANIFESTS}/{engine}.toml")
+    assert not any(entry.matches(case) for entry in manifest.for_scenario(scenario_id, "cpu"))
