@@ -56,6 +56,7 @@ from impl.dtypes import (
     set_default_dtype,
     uint8,
 )
+from impl.linalg import bmm, dot, matmul, mm, mv
 from impl.memory import (
     as_strided,
     chunk,
@@ -77,22 +78,16 @@ from impl.memory import (
 from impl.ops import (
     abs,
     add,
-    all,
-    any,
-    argmax,
-    argmin,
     atan2,
     bitwise_and,
     bitwise_not,
     bitwise_or,
     bitwise_xor,
-    bmm,
     cat,
     clamp,
     clip,
     cos,
     div,
-    dot,
     eq,
     equal,
     exp,
@@ -103,15 +98,9 @@ from impl.ops import (
     log,
     logical_not,
     lt,
-    matmul,
-    max,
     maximum,
-    mean,
-    min,
     minimum,
-    mm,
     mul,
-    mv,
     ne,
     neg,
     nonzero,
@@ -126,12 +115,12 @@ from impl.ops import (
     square,
     stack,
     sub,
-    sum,
     tanh,
     true_divide,
     where,
 )
 from impl.promotion import result_type
+from impl.reductions import all, any, argmax, argmin, max, mean, min, sum
 from impl.tensor import Device, Size, Tensor, device, is_tensor
 
 float = float32

@@ -529,22 +529,21 @@ def randint(
 
 
 def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
-    """torch's check_random_bounds: [low, high - 1] must be representable in the dtype
-    (for floats: integers up to 2 ** digits in magnitude)."""
+    """torch's check_random_bounds: low and high - 1 must lie within the dtype's range."""
     if dtype_.is_complex:
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if dtype_.is_floating_point:
-        digits = ml_dtypes.finfo(dtype_.np).nmant + 1
-        lowest, highest = -(2**digits), 2**digits
+        info = ml_dtypes.finfo(dtype_.np)
+        lowest, highest = float(info.min), float(info.max)
     elif dtype_ is dtypes.bool:
         lowest, highest = 0, 1
     else:
         info = np.iinfo(dtype_.np)
         lowest, highest = int(info.min), int(info.max)
     name = dtypes.C_TYPE_NAMES[dtype_.name]
-    if low < lowest:
+    if not lowest <= low <= highest:
         raise RuntimeError(f"from is out of bounds for {name}")
-    if high - 1 > highest:
+    if not lowest <= high - 1 <= highest:
         raise RuntimeError(f"to - 1 is out of bounds for {name}")
 
 

@@ -1,4 +1,5 @@
-"""Operations: elementwise arithmetic, comparisons, reductions, matmul, cat/stack/where, in-place forms.
+"""Operations: elementwise arithmetic, comparisons, cat/stack/where, in-place forms (reductions and
+matmul live in reductions.py and linalg.py).
 
 Every elementwise op follows one path (`_elementwise`): broadcast the operands,
 find the result dtype with promotion.result_type, compute in torch's "opmath"
@@ -29,9 +30,9 @@ Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
 | maximum, minimum | | binary max/min, `torch.max(a, b)` |
 | clamp | min, max | number bounds: inputs (self,), attrs min/max (ClampBackward1) |
 | clamp | | a tensor bound: inputs (self, min, max), None where absent (ClampBackward0) |
-| sum, mean | dim (None or tuple), keepdim, dtype | dim None = full reduction |
-| max, min | dim (None for full), keepdim | with dim: out is (values, indices) |
-| dot, mv, mm, bmm | | matmul decomposes into these and view/_unsafe_view/expand/unsqueeze/squeeze |
+| sum, mean | dim (None or tuple), keepdim, dtype | reductions.py; dim None = full reduction |
+| max, min | dim (None for full), keepdim | reductions.py; with dim: out is (values, indices) |
+| dot, mv, mm, bmm | | linalg.py; matmul is these plus view/_unsafe_view/expand/unsqueeze/squeeze |
 | cat, stack | dim | inputs: the tuple of tensors |
 | where | | inputs (condition, self, other) |
 | index_put | indices, accumulate | `t[key] = v` with a tensor key; inputs (self, values) |
@@ -50,7 +51,6 @@ Calls to autograd.record (op, inputs as passed, attrs) -- the names are aten's:
 from __future__ import annotations
 
 import builtins
-from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,12 +61,9 @@ from impl.broadcasting import (
     broadcast_shape_of,
     check_inplace_shape,
     check_no_internal_overlap,
-    expand,
-    infer_size,
     output_strides,
 )
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
-from impl.memory import reshape, squeeze, unsqueeze, view
 from impl.promotion import check_inplace_cast, float_result_type, is_scalar, result_type
 from impl.tensor import Tensor, contiguous_strides, wrap_dim
 
@@ -108,9 +105,13 @@ def as_operand(value: Any, like: dtype) -> Tensor:
     return Tensor.wrap(dtypes.cast(np.asarray(value), like), like)
 
 
-def _check_operand(value: Any, position: str = "other") -> None:
-    if not isinstance(value, Tensor) and not is_scalar(value):
-        raise TypeError(f"unsupported operand type for {position}: '{type(value).__name__}'")
+def _check_operands(op: str, input: Any, other: Any) -> None:
+    """torch's argument parser: each operand is a Tensor or a Python number."""
+    for position, (arg, value) in enumerate((("input", input), ("other", other)), start=1):
+        if not isinstance(value, Tensor) and not is_scalar(value):
+            kind = type(value)
+            name = f"numpy.{kind.__name__}" if kind.__module__.startswith("numpy") else kind.__name__
+            raise TypeError(f"{op}(): argument '{arg}' (position {position}) must be Tensor, not {name}")
 
 
 def _not_implemented(kernel: str, d: dtype) -> NotImplementedError:
@@ -174,11 +175,10 @@ def _int_divisor_check(divisor: Operand, compute: dtype) -> None:
 
 
 def _binary(
-    fn: Callable[..., np.ndarray], a: Operand, b: Operand, supports: frozenset[int], kernel: str
+    op: str, fn: Callable[..., np.ndarray], a: Operand, b: Operand, supports: frozenset[int], kernel: str
 ) -> Tensor:
     """A promoting binary op whose kernel accepts the categories in `supports`."""
-    _check_operand(a, "self")
-    _check_operand(b)
+    _check_operands(op, a, b)
     common = result_type(a, b)
     if common.category not in supports:
         raise _not_implemented(kernel, common)
@@ -188,8 +188,7 @@ def _binary(
 def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.add: input + alpha * other, promoted; bool + bool is logical or."""
     a, b = input, other
-    _check_operand(a, "self")
-    _check_operand(b)
+    _check_operands("add", a, b)
     common = result_type(a, b)
     _check_alpha(alpha, common)
     out = _elementwise(lambda x, y: x + y * _scalar(alpha, x.dtype), (a, b), common, common)
@@ -265,7 +264,7 @@ def _multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def mul(input: Operand, other: Operand) -> Tensor:
     """torch.mul: promoted product; bool * bool is logical and; integers wrap around."""
-    out = _binary(_multiply, input, other, ALL_CATEGORIES, "mul_cpu")
+    out = _binary("mul", _multiply, input, other, ALL_CATEGORIES, "mul_cpu")
     autograd.record("mul", out, (input, other))
     return out
 
@@ -284,8 +283,7 @@ def _int_trunc_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> Tensor:
     """torch.div: true division (integers -> the default float dtype) or trunc/floor rounding."""
-    _check_operand(input, "self")
-    _check_operand(other)
+    _check_operands("div", input, other)
     if rounding_mode not in _ROUNDING:
         raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '"
@@ -485,8 +483,7 @@ def _comparison(
     name: str, fn: Callable[..., np.ndarray], ordered: bool
 ) -> Callable[[Operand, Operand], Tensor]:
     def op(input: Operand, other: Operand) -> Tensor:
-        _check_operand(input, "self")
-        _check_operand(other)
+        _check_operands(name, input, other)
         common = result_type(input, other)
         if ordered and common.category == COMPLEX:
             raise _not_implemented(f"{name}_cpu", common)
@@ -622,334 +619,6 @@ def clamp_min(input: Tensor, min: Operand) -> Tensor:
 
 def clamp_max(input: Tensor, max: Operand) -> Tensor:
     return clamp(input, max=max)
-
-
-# --- reductions -------------------------------------------------------------------------------------
-
-
-def _reduce_dims(t: Tensor, dim: Any) -> tuple[int, ...] | None:
-    """Normalise `dim` (None, int, or a sequence; empty = all dims) with torch's duplicate check."""
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    if not dims:
-        return None
-    wrapped = tuple(wrap_dim(d, t.ndim) for d in dims)
-    for d in wrapped:
-        if wrapped.count(d) > 1:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-    return wrapped
-
-
-def _axes(t: Tensor, dims: tuple[int, ...] | None) -> tuple[int, ...]:
-    return tuple(range(t.ndim)) if dims is None else (tuple(d for d in dims) if t.ndim else ())
-
-
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
-    """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
-    out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
-    _check_complex32("sum", out_dtype)
-    dims = _reduce_dims(input, dim)
-    values = dtypes.cast(input._data, opmath(out_dtype)).sum(axis=_axes(input, dims), keepdims=keepdim)
-    out = new_tensor(values, np.shape(values), out_dtype)
-    autograd.record("sum", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
-    return out
-
-
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
-    """torch.mean: floating and complex only (integers raise unless `dtype` is floating)."""
-    out_dtype = dtype or input.dtype
-    if out_dtype.category < FLOATING:
-        which = "Optional dtype" if dtype is not None else "Input dtype"
-        raise RuntimeError(
-            f"mean(): could not infer output dtype. {which} must be either a floating point or complex "
-            f"dtype. Got: {out_dtype.scalar_type}"
-        )
-    _check_complex32("mean", out_dtype)
-    dims = _reduce_dims(input, dim)
-    with np.errstate(all="ignore"):
-        values = dtypes.cast(input._data, opmath(out_dtype)).mean(axis=_axes(input, dims), keepdims=keepdim)
-    out = new_tensor(values, np.shape(values), out_dtype)
-    autograd.record("mean", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
-    return out
-
-
-def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
-    """max/min/argmax/argmin: no complex; argmax/argmin no bool; a dim is needed for empty tensors."""
-    is_arg = name.startswith("arg")
-    if is_arg and input.dtype.category in (COMPLEX, BOOL):  # argmax/argmin check dtypes first
-        raise RuntimeError(
-            f"{name}(): does not support {'complex' if input.dtype.is_complex else 'bool'} input"
-        )
-    if dim is None and input.numel() == 0:
-        error = IndexError if name.startswith("arg") else RuntimeError
-        suffix = "" if name.startswith("arg") else " Specify the reduction dim with the 'dim' argument."
-        raise error(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{suffix}")
-    if dim is not None and input.ndim and input.shape[dim] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
-    if input.dtype.category == COMPLEX:  # max/min check sizes first
-        if dim is None:
-            raise _not_implemented(f"{name}_all", input.dtype)
-        raise RuntimeError(f"{name}(): does not support complex input")
-
-
-def _return_type(name: str) -> type:
-    """torch.return_types.<name>: a (values, indices) named tuple printed as torch prints it."""
-    base = namedtuple(name, ["values", "indices"])
-
-    def __repr__(self: Any) -> str:
-        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
-
-    return type(name, (base,), {"__repr__": __repr__, "__slots__": (), "__module__": "torch.return_types"})
-
-
-_MINMAX = {"max": (np.max, np.argmax), "min": (np.min, np.argmin)}
-
-
-def _extreme(name: str) -> Callable[..., Any]:
-    reduce_fn, arg_fn = _MINMAX[name]
-    result_type_ = _return_type(name)
-    binary = maximum if name == "max" else minimum
-
-    def op(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-        if isinstance(dim, Tensor):
-            return binary(input, dim)
-        if dim is None:
-            _check_reducible(name, input, None)
-            out = new_tensor(reduce_fn(input._data), (), input.dtype)
-            autograd.record(name, out, (input,), dim=None, keepdim=False)
-            return out
-        dim = wrap_dim(dim, input.ndim)
-        _check_reducible(name, input, dim)
-        data = input._data if input.ndim else input._data.reshape(1)
-        values = (
-            reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(_kept(input, dim, keepdim))
-        )
-        indices = _arg(arg_fn, data, dim, keepdim)
-        shape = _kept(input, dim, keepdim)
-        out = result_type_(
-            new_tensor(values.reshape(shape), shape, input.dtype),
-            new_tensor(indices.reshape(shape), shape, dtypes.int64),
-        )
-        autograd.record(name, out, (input,), dim=dim, keepdim=keepdim)
-        return out
-
-    op.__name__ = name
-    op.__doc__ = (
-        f"torch.{name}: full reduction (0-d), or (values, indices) along dim; "
-        f"with a tensor second argument the elementwise {binary.__name__}."
-    )
-    return op
-
-
-def _kept(t: Tensor, dim: int, keepdim: bool) -> tuple[int, ...]:
-    shape = list(t.shape)
-    if not shape:
-        return ()
-    if keepdim:
-        shape[dim] = 1
-    else:
-        del shape[dim]
-    return tuple(shape)
-
-
-def _arg(arg_fn: Callable[..., np.ndarray], data: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
-    if data.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.asarray(arg_fn(data, axis=dim, keepdims=keepdim))
-
-
-max = _extreme("max")
-min = _extreme("min")
-
-
-def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
-    def op(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        if dim is None:
-            _check_reducible(name, input, None)
-            index = arg_fn(input._data)
-            shape = (1,) * input.ndim if keepdim else ()
-            return new_tensor(np.asarray(index).reshape(shape), shape, dtypes.int64)
-        dim = wrap_dim(dim, input.ndim)
-        _check_reducible(name, input, dim)
-        data = input._data if input.ndim else input._data.reshape(1)
-        shape = _kept(input, dim, keepdim)
-        return new_tensor(_arg(arg_fn, data, dim, keepdim).reshape(shape), shape, dtypes.int64)
-
-    op.__name__ = name
-    op.__doc__ = f"torch.{name}: int64 index of the first extreme (into the flattened tensor without dim)."
-    return op
-
-
-argmax = _arg_extreme("argmax", np.argmax)
-argmin = _arg_extreme("argmin", np.argmin)
-
-
-def _logical_reduction(name: str, fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
-    def op(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-        dims = _reduce_dims(input, dim)
-        values = fn(input._data != 0, axis=_axes(input, dims), keepdims=keepdim)
-        out_dtype = dtypes.uint8 if input.dtype is dtypes.uint8 else dtypes.bool
-        return new_tensor(values, np.shape(values), out_dtype)
-
-    op.__name__ = name
-    op.__doc__ = f"torch.{name}: result bool (uint8 for uint8 input, as torch keeps for compatibility)."
-    return op
-
-
-all = _logical_reduction("all", np.all)
-any = _logical_reduction("any", np.any)
-
-
-# --- linear algebra ---------------------------------------------------------------------------------
-
-
-def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
-    if a.dtype is not b.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}"
-        )
-    if a.dtype in (dtypes.bool, dtypes.complex32):
-        raise _not_implemented("addmm_impl_cpu_", a.dtype)
-
-
-def _cname(d: dtype) -> str:
-    """C++ type names torch uses in matmul dtype errors."""
-    return dtypes.C_TYPE_NAMES[d.name]
-
-
-def _product(a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    compute = opmath(a.dtype)
-    return fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
-
-
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """torch.mm: 2-d by 2-d, same dtypes, inner sizes equal."""
-    if input.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
-            f"{mat2.shape[0]}x{mat2.shape[1]})"
-        )
-    _check_matmul_dtypes(input, mat2)
-    shape = (input.shape[0], mat2.shape[1])
-    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
-    autograd.record("mm", out, (input, mat2))
-    return out
-
-
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    """torch.bmm: batches of matrices, equal batch sizes."""
-    if input.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
-        raise RuntimeError(
-            "Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{input.shape[0]}, {input.shape[2]}] "
-            f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
-        )
-    _check_matmul_dtypes(input, mat2)
-    shape = (input.shape[0], input.shape[1], mat2.shape[2])
-    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
-    autograd.record("bmm", out, (input, mat2))
-    return out
-
-
-def dot(input: Tensor, other: Tensor) -> Tensor:
-    """torch.dot: 1-d vectors of equal length and dtype."""
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.dtype is not other.dtype:
-        raise RuntimeError(
-            f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type} and "
-            f"{other.dtype.scalar_type}"
-        )
-    if input.shape[0] != other.shape[0]:
-        raise RuntimeError(
-            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to "
-            f"have the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements "
-            "respectively"
-        )
-    out = new_tensor(_product(input, other, np.dot, ()), (), input.dtype)
-    autograd.record("dot", out, (input, other))
-    return out
-
-
-def mv(input: Tensor, vec: Tensor) -> Tensor:
-    """torch.mv: matrix times vector."""
-    if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
-    if input.shape[1] != vec.shape[0]:
-        raise RuntimeError(
-            f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), "
-            f"vec ({vec.shape[0]})"
-        )
-    if input.dtype is not vec.dtype:
-        names = (vec.dtype.scalar_type, input.dtype.scalar_type, vec.dtype.scalar_type)
-        raise RuntimeError(
-            "addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names)
-        )
-    _check_matmul_dtypes(input, vec)
-    shape = (input.shape[0],)
-    out = new_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
-    autograd.record("mv", out, (input, vec))
-    return out
-
-
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """torch.matmul (`@`), decomposed as torch's _matmul_impl does into dot / mv / mm / bmm and views."""
-    dim1, dim2 = input.ndim, other.ndim
-    if dim1 == 0 or dim2 == 0:
-        raise RuntimeError(
-            f"both arguments to matmul need to be at least 1D, but they are {dim1}D and {dim2}D"
-        )
-    if dim1 == 1 and dim2 == 1:
-        return dot(input, other)
-    if dim1 == 2 and dim2 == 1:
-        return mv(input, other)
-    if dim1 == 1 and dim2 == 2:
-        return squeeze(mm(unsqueeze(input, 0), other), 0)
-    if dim1 == 2 and dim2 == 2:
-        return mm(input, other)
-    if dim1 >= 3 and dim2 <= 2:  # fold input's batch dims into the rows of one mm
-        rows = reshape(input, -1, input.shape[-1])
-        right = unsqueeze(other, -1) if dim2 == 1 else other
-        product = mm(rows, right)
-        shape = (*input.shape[:-1], *([] if dim2 == 1 else [other.shape[-1]]))
-        return _unsafe_view(product, shape)
-    return _batched_matmul(input, other)
-
-
-def _unsafe_view(t: Tensor, shape: tuple[int, ...]) -> Tensor:
-    out = t.as_strided_view(tuple(shape), contiguous_strides(tuple(shape)), t.storage_offset())
-    out._base = None
-    autograd.record("_unsafe_view", out, (t,), size=tuple(shape))
-    return out
-
-
-def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Broadcast the batch dims, reshape both to 3-d, bmm, and view as the output shape."""
-    left = unsqueeze(input, 0) if input.ndim == 1 else input
-    right = unsqueeze(other, -1) if other.ndim == 1 else other
-    n, m1 = left.shape[-2], left.shape[-1]
-    m2, p = right.shape[-2], right.shape[-1]
-    batch = infer_size(tuple(left.shape[:-2]), tuple(right.shape[:-2]))
-    count = int(np.prod(batch, dtype=np.int64))
-    left3 = reshape(expand(left, (*batch, n, m1)), count, n, m1)
-    right3 = reshape(expand(right, (*batch, m2, p)), count, m2, p)
-    if m1 != m2:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {m1}] but got: "
-            f"[{count}, {m2}]."
-        )
-    product = bmm(left3, right3)
-    shape = (*batch, *([n] if input.ndim > 1 else []), *([p] if other.ndim > 1 else []))
-    return view(product, shape)
 
 
 # --- joining and selecting --------------------------------------------------------------------------
@@ -1171,12 +840,16 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     return self
 
 
+def _c_type_name(d: dtype) -> str:
+    return dtypes.C_TYPE_NAMES[d.name]
+
+
 def clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
     """Tensor.clamp_: torch names self's dtype by its C++ type ('long int') when both bounds are numbers."""
     autograd.check_inplace(self)
     check_no_internal_overlap(self)
     scalar_bounds = not builtins.any(isinstance(b, Tensor) for b in (min, max))
-    return _write(self, clamp(self, min, max), _cname if scalar_bounds else None)
+    return _write(self, clamp(self, min, max), _c_type_name if scalar_bounds else None)
 
 
 # --- methods and operators ------------------------------------------------------------------------
@@ -1189,10 +862,15 @@ def _flip(fn: Callable[[Operand, Operand], Tensor]) -> Callable[[Tensor, Operand
     return reflected
 
 
-def _method_or_not_implemented(fn: Callable[..., Tensor]) -> Callable[..., Any]:
-    """Python operators return NotImplemented for operands that are neither tensors nor numbers."""
+def _method_or_not_implemented(fn: Callable[..., Tensor], arrays: bool = True) -> Callable[..., Any]:
+    """Python operators: an ndarray operand becomes a tensor; anything else that is neither a tensor
+    nor a number gives NotImplemented (so Python raises its TypeError)."""
 
     def operator(self: Tensor, other: Any) -> Any:
+        if arrays and isinstance(other, np.ndarray):  # arithmetic reads an ndarray operand as a tensor
+            from impl.creation import tensor
+
+            other = tensor(other)
         if not isinstance(other, Tensor) and not is_scalar(other):
             return NotImplemented
         return fn(self, other)
@@ -1242,19 +920,6 @@ _FUNCTIONS = {
     "clip": clamp,
     "clamp_min": clamp_min,
     "clamp_max": clamp_max,
-    "sum": sum,
-    "mean": mean,
-    "max": max,
-    "min": min,
-    "argmax": argmax,
-    "argmin": argmin,
-    "all": all,
-    "any": any,
-    "mm": mm,
-    "bmm": bmm,
-    "dot": dot,
-    "mv": mv,
-    "matmul": matmul,
     "nonzero": nonzero,
     "bitwise_and": bitwise_and,
     "bitwise_or": bitwise_or,
@@ -1307,8 +972,6 @@ _OPERATORS = {
     "__rmod__": _flip(remainder),
     "__pow__": pow,
     "__rpow__": _reflected_pow,
-    "__matmul__": matmul,
-    "__rmatmul__": _flip(matmul),
     "__and__": bitwise_and,
     "__rand__": _flip(bitwise_and),
     "__or__": bitwise_or,
@@ -1327,7 +990,7 @@ for _name, _fn in _FUNCTIONS.items():
 for _name, _fn in _INPLACE.items():
     setattr(Tensor, _name, _inplace(_name, _fn))
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _method_or_not_implemented(_fn))
+    setattr(Tensor, _name, _method_or_not_implemented(_fn, arrays=_fn not in (lt, le, gt, ge)))
 for _dunder, _method in {
     "__iadd__": "add_",
     "__isub__": "sub_",

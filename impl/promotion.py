@@ -11,6 +11,8 @@ Each tier is reduced with `promote_types`. A lower tier only matters when its
 *category* (bool < integral < floating < complex) is higher than the tiers above:
 `int32_tensor + 2.5` is float32 (the default), `int32_tensor + float64_zero_dim`
 is float64, `float16_tensor + 2.5` stays float16, `int8_tensor + 1000` stays int8.
+A complex lower tier keeps the precision of a floating higher one:
+`float16_tensor + 1j` is complex32, `float64_tensor + complex64_zero_dim` is complex128.
 """
 
 from __future__ import annotations
@@ -62,17 +64,12 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     if higher.category == COMPLEX:
         return higher
     if lower.category == COMPLEX:  # keep the precision of a floating higher tier
-        return _complex_of(higher) if higher.category == FLOATING else lower
+        return higher.to_complex() if higher.category == FLOATING else lower
     if higher.category == FLOATING:
         return higher
     if higher.category == BOOL or lower.category == FLOATING:
         return promote_types(higher, lower)
     return higher
-
-
-def _complex_of(real: dtype) -> dtype:
-    """toComplexType: float16 -> complex32, float32/bfloat16 -> complex64, float64 -> complex128."""
-    return dtypes.complex32 if real is dtypes.float16 else real.to_complex()
 
 
 def result_type(*operands: Tensor | Scalar) -> dtype:

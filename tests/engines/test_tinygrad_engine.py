@@ -15,6 +15,10 @@ from spec.engine import DTYPES, Capability
 from tests.engines.support import statuses, torch_dtype_name, verdict
 
 ENGINE = make_tinygrad()
+try:  # the CPU device compiles C with clang: without a working compiler nothing here can run
+    ENGINE.to_numpy(ENGINE.call("add", ENGINE.tensor([1.0]), 1))
+except Exception as exc:  # any compiler or device failure
+    pytest.skip(f"tinygrad's CPU device cannot run a kernel here: {exc!r}", allow_module_level=True)
 REAL_DTYPES = [d for d in DTYPES if not d.startswith("complex")]
 
 

@@ -235,3 +235,31 @@ def test_other_devices_raise_clearly() -> None:
         impl.zeros(2, device="cuda")
     with pytest.raises(RuntimeError, match="cuda"):
         impl.ones(2).to("cuda")
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+@pytest.mark.parametrize("bounds", [(0, 2), (5, 6), (-3, 3), (0, 300), (-200, 3), (0, 2**20)], ids=str)
+def test_randint_bounds_are_checked_like_torch(name: str, bounds: tuple) -> None:
+    """check_random_bounds: [low, high - 1] must be representable in the dtype (C type names)."""
+
+    def program(e):
+        t = e.randint(*bounds, (50,), dtype=getattr(e, name))
+        values = t.double() if not t.dtype.is_complex else t
+        return t.dtype, t.shape, bool((values >= bounds[0]).all() and (values < bounds[1]).all())
+
+    both(program)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        lambda e: e.tensor(np.arange(3.0)[::-1]),
+        lambda e: e.as_tensor(np.arange(3.0)[::-1]),
+        lambda e: e.from_numpy(np.arange(3, dtype=">i4")),
+        lambda e: e.from_numpy(np.float64(1.0)),
+        lambda e: e.tensor(["a"]),
+        lambda e: e.tensor(np.ones((2, 3)).T).stride(),
+    ],
+)
+def test_numpy_inputs_refused_or_laid_out_like_torch(program) -> None:
+    both(program)

@@ -373,3 +373,23 @@ def test_result_layout_follows_operand_memory_order() -> None:
     both(lambda e: e.ones(2, 3, 4).transpose(0, 1) + e.ones(3, 2, 4), layout=True)
     both(lambda e: e.ones(2, 3).t().exp(), layout=True)
     both(lambda e: e.where(e.ones(3, 2).t() > 0, 1.0, 0.0), layout=True)
+
+
+OPERAND_TYPES = {
+    "ndarray_operand": lambda e: e.ones(2) + np.ones(2),
+    "ndarray_function_argument": lambda e: e.add(e.ones(2), np.ones(2)),
+    "string_input": lambda e: e.add("a", e.ones(2)),
+    "none_other": lambda e: e.mul(e.ones(2), None),
+    "string_operator": lambda e: e.ones(2) + "a",
+    "ndarray_ordering": lambda e: e.ones(2) < np.ones(2),
+    "ndarray_equality": lambda e: e.ones(2) == np.ones(2),
+    "list_operator": lambda e: e.ones(2) * [1, 2],
+    "sum_of_list": lambda e: sum([e.ones(2), e.ones(2)]),
+    "numpy_scalar_left": lambda e: np.float64(2.0) * e.ones(2, dtype=e.float16),
+}
+
+
+@pytest.mark.parametrize("program", list(OPERAND_TYPES.values()), ids=list(OPERAND_TYPES))
+def test_operand_types_match_torch(program) -> None:
+    """Tensors and Python/NumPy numbers are operands; ndarrays only through arithmetic operators."""
+    both(program)

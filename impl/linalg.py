@@ -1,0 +1,174 @@
+"""Linear algebra: dot, mv, mm, bmm and matmul (`@`).
+
+These never promote: both operands must have the same dtype (torch's RuntimeError
+names them). matmul dispatches on the operands' dims as torch's _matmul_impl
+does: 1-d @ 1-d is dot, 2-d @ 1-d mv, 2-d @ 2-d mm, a batch @ a matrix folds
+the batch into the rows of one mm, and batches broadcast into bmm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from impl import autograd, dtypes
+from impl.broadcasting import expand, infer_size
+from impl.dtypes import dtype
+from impl.memory import reshape, squeeze, unsqueeze, view
+from impl.ops import _flip, _method_or_not_implemented, _not_implemented, new_tensor, opmath
+from impl.tensor import Tensor, contiguous_strides
+
+
+def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}"
+        )
+    if a.dtype in (dtypes.bool, dtypes.complex32):
+        raise _not_implemented("addmm_impl_cpu_", a.dtype)
+
+
+def _cname(d: dtype) -> str:
+    """C++ type names torch uses in matmul dtype errors."""
+    return dtypes.C_TYPE_NAMES[d.name]
+
+
+def _product(a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    compute = opmath(a.dtype)
+    return fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """torch.mm: 2-d by 2-d, same dtypes, inner sizes equal."""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
+            f"{mat2.shape[0]}x{mat2.shape[1]})"
+        )
+    _check_matmul_dtypes(input, mat2)
+    shape = (input.shape[0], mat2.shape[1])
+    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
+    autograd.record("mm", out, (input, mat2))
+    return out
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """torch.bmm: batches of matrices, equal batch sizes."""
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] "
+            f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    _check_matmul_dtypes(input, mat2)
+    shape = (input.shape[0], input.shape[1], mat2.shape[2])
+    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
+    autograd.record("bmm", out, (input, mat2))
+    return out
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """torch.dot: 1-d vectors of equal length and dtype."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_type} and "
+            f"{other.dtype.scalar_type}"
+        )
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] to "
+            f"have the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements "
+            "respectively"
+        )
+    out = new_tensor(_product(input, other, np.dot, ()), (), input.dtype)
+    autograd.record("dot", out, (input, other))
+    return out
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """torch.mv: matrix times vector."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), "
+            f"vec ({vec.shape[0]})"
+        )
+    if input.dtype is not vec.dtype:
+        names = (vec.dtype.scalar_type, input.dtype.scalar_type, vec.dtype.scalar_type)
+        raise RuntimeError(
+            "addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names)
+        )
+    _check_matmul_dtypes(input, vec)
+    shape = (input.shape[0],)
+    out = new_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
+    autograd.record("mv", out, (input, vec))
+    return out
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """torch.matmul (`@`), decomposed as torch's _matmul_impl does into dot / mv / mm / bmm and views."""
+    dim1, dim2 = input.ndim, other.ndim
+    if dim1 == 0 or dim2 == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {dim1}D and {dim2}D"
+        )
+    if dim1 == 1 and dim2 == 1:
+        return dot(input, other)
+    if dim1 == 2 and dim2 == 1:
+        return mv(input, other)
+    if dim1 == 1 and dim2 == 2:
+        return squeeze(mm(unsqueeze(input, 0), other), 0)
+    if dim1 == 2 and dim2 == 2:
+        return mm(input, other)
+    if dim1 >= 3 and dim2 <= 2:  # fold input's batch dims into the rows of one mm
+        rows = reshape(input, -1, input.shape[-1])
+        right = unsqueeze(other, -1) if dim2 == 1 else other
+        product = mm(rows, right)
+        shape = (*input.shape[:-1], *([] if dim2 == 1 else [other.shape[-1]]))
+        return _unsafe_view(product, shape)
+    return _batched_matmul(input, other)
+
+
+def _unsafe_view(t: Tensor, shape: tuple[int, ...]) -> Tensor:
+    out = t.as_strided_view(tuple(shape), contiguous_strides(tuple(shape)), t.storage_offset())
+    out._base = None
+    autograd.record("_unsafe_view", out, (t,), size=tuple(shape))
+    return out
+
+
+def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Broadcast the batch dims, reshape both to 3-d, bmm, and view as the output shape."""
+    left = unsqueeze(input, 0) if input.ndim == 1 else input
+    right = unsqueeze(other, -1) if other.ndim == 1 else other
+    n, m1 = left.shape[-2], left.shape[-1]
+    m2, p = right.shape[-2], right.shape[-1]
+    batch = infer_size(tuple(left.shape[:-2]), tuple(right.shape[:-2]))
+    count = int(np.prod(batch, dtype=np.int64))
+    left3 = reshape(expand(left, (*batch, n, m1)), count, n, m1)
+    right3 = reshape(expand(right, (*batch, m2, p)), count, m2, p)
+    if m1 != m2:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {m1}] but got: "
+            f"[{count}, {m2}]."
+        )
+    product = bmm(left3, right3)
+    shape = (*batch, *([n] if input.ndim > 1 else []), *([p] if other.ndim > 1 else []))
+    return view(product, shape)
+
+
+for _name, _fn in {"mm": mm, "bmm": bmm, "dot": dot, "mv": mv, "matmul": matmul}.items():
+    setattr(Tensor, _name, _fn)
+Tensor.__matmul__ = _method_or_not_implemented(matmul)
+Tensor.__rmatmul__ = _method_or_not_implemented(_flip(matmul))
