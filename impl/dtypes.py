@@ -209,8 +209,17 @@ def cast(array: np.ndarray, to: dtype) -> np.ndarray:
     """Convert elements as torch's casts do: floats truncate toward zero into ints, integers wrap,
     complex drops its imaginary part, nonzero -> True (NumPy's warnings for these are silenced)."""
     array = np.asarray(array)
+    if array.dtype == to.np and to is not complex32:
+        return array
+    with np.errstate(all="ignore"):
+        return cast_ignoring_errors(array, to)
+
+
+def cast_ignoring_errors(array: np.ndarray, to: dtype) -> np.ndarray:
+    """cast() for callers already inside `np.errstate(all="ignore")` (the elementwise ops)."""
+    array = np.asarray(array)
     if to is complex32:  # both parts rounded to float16
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wide = array.astype(np.complex64)
             rounded = np.empty(wide.shape, np.complex64)
@@ -222,5 +231,4 @@ def cast(array: np.ndarray, to: dtype) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return array.astype(to.np)
-    with np.errstate(all="ignore"):
-        return array.astype(to.np)
+    return array.astype(to.np)

@@ -81,15 +81,8 @@ def opmath(d: dtype) -> dtype:
 def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Sequence[Any] = ()) -> Tensor:
     """A fresh result tensor holding `values` cast to out_dtype, laid out like the `layout` operands."""
     strides = output_strides(shape, tuple(layout)) if layout else contiguous_strides(shape)
-    fresh = isinstance(values, np.ndarray) and values.flags.owndata and values.flags.c_contiguous
-    fresh = fresh and out_dtype is not dtypes.complex32  # complex32 values still need rounding
-    if (
-        fresh
-        and values.dtype == out_dtype.np
-        and values.shape == shape
-        and strides == contiguous_strides(shape)
-    ):
-        return Tensor(values.reshape(-1), out_dtype, shape, strides)  # a new array NumPy just made
+    if _is_fresh(values, shape, out_dtype) and strides == contiguous_strides(shape):
+        return Tensor.fresh(values, out_dtype)  # a new array NumPy just made
     extent = (
         1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides, strict=True))
         if builtins.all(shape)
@@ -100,6 +93,19 @@ def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Se
     return out
 
 
+def _is_fresh(values: Any, shape: tuple[int, ...], out_dtype: dtype) -> bool:
+    """Whether `values` is a new row-major array of out_dtype's storage type and this shape, which a
+    result tensor may take over without a copy (complex32 values still need rounding)."""
+    return (
+        isinstance(values, np.ndarray)
+        and values.dtype == out_dtype.np
+        and out_dtype is not dtypes.complex32
+        and values.shape == shape
+        and values.flags.owndata
+        and values.flags.c_contiguous
+    )
+
+
 def as_operand(value: Any, like: dtype) -> Tensor:
     """A Python scalar as a 0-d tensor of dtype `like` (for copy_/fill_ sources)."""
     return Tensor.wrap(dtypes.cast(np.asarray(value), like), like)
@@ -107,6 +113,8 @@ def as_operand(value: Any, like: dtype) -> Tensor:
 
 def _check_operands(op: str, input: Any, other: Any) -> None:
     """torch's argument parser: each operand is a Tensor or a Python number."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        return  # fast path: two tensors pass the checks below
     for position, (arg, value) in enumerate((("input", input), ("other", other)), start=1):
         if not isinstance(value, Tensor) and not is_scalar(value):
             kind = type(value)
@@ -142,11 +150,15 @@ def _check_complex32(op: str, d: dtype) -> None:
 
 
 def _values(operand: Operand, compute: dtype, common: dtype | None = None) -> np.ndarray:
-    """Operand values as the kernel sees them: cast to the common dtype (rounding), then to opmath."""
+    """Operand values as the kernel sees them: cast to the common dtype (rounding), then to opmath.
+    Call inside `np.errstate(all="ignore")`, as _elementwise does."""
+    same = isinstance(operand, Tensor) and operand._dtype is compute and common in (None, compute)
+    if same and compute is not dtypes.complex32:
+        return operand._data  # fast path: already in the common and compute dtype: the casts keep it
     data = operand._data if isinstance(operand, Tensor) else np.asarray(operand)
     if common is not None and common is not compute and data.dtype != common.np:
-        data = dtypes.cast(data, common)
-    return dtypes.cast(data, compute)
+        data = dtypes.cast_ignoring_errors(data, common)
+    return dtypes.cast_ignoring_errors(data, compute)
 
 
 def _elementwise(
@@ -158,10 +170,17 @@ def _elementwise(
 ) -> Tensor:
     """Broadcast, cast to the compute dtype, apply fn, store as out_dtype (TensorIterator's path)."""
     tensors = [o for o in operands if isinstance(o, Tensor)]
-    shape = broadcast_shape_of(*(t._data.shape for t in tensors))
+    shape = broadcast_shape_of(*[t._data.shape for t in tensors])
     compute = compute or opmath(common)
     with np.errstate(all="ignore"):
-        values = fn(*(_values(o, compute, common) for o in operands))
+        values = fn(*[_values(o, compute, common) for o in operands])
+    # fast path: tensor operands all of the result's shape and contiguous lay the result out
+    # row-major (output_strides' first rule), and new_tensor takes a fresh row-major array as it is.
+    # (NumPy's C-contiguous flag of _data is is_contiguous(): size-1 dims ignored, empty ones count)
+    if _is_fresh(values, shape, out_dtype) and all(
+        t._data.shape == shape and t._data.flags.c_contiguous for t in tensors
+    ):
+        return Tensor.fresh(values, out_dtype)
     return new_tensor(values, shape, out_dtype, tensors)
 
 
@@ -170,7 +189,11 @@ def _elementwise(
 
 def _int_divisor_check(divisor: Operand, compute: dtype) -> None:
     """Integer // and % by zero: torch raises RuntimeError('ZeroDivisionError')."""
-    if compute.category in (BOOL, INTEGRAL) and np.any(_values(divisor, compute) == 0):
+    if compute.category not in (BOOL, INTEGRAL):
+        return
+    with np.errstate(all="ignore"):
+        divisor_values = _values(divisor, compute)
+    if np.any(divisor_values == 0):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -191,7 +214,7 @@ def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     _check_operands("add", a, b)
     common = result_type(a, b)
     _check_alpha(alpha, common)
-    out = _elementwise(lambda x, y: x + y * _scalar(alpha, x.dtype), (a, b), common, common)
+    out = _elementwise(lambda x, y: x + _scaled(y, alpha), (a, b), common, common)
     autograd.record("add", out, (a, b), alpha=alpha)
     return out
 
@@ -206,8 +229,11 @@ def _check_alpha(alpha: Any, common: dtype) -> None:
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
 
 
-def _scalar(value: Any, np_dtype: np.dtype) -> Any:
-    return value if value == 1 else np.asarray(value).astype(np_dtype)
+def _scaled(y: np.ndarray, alpha: Any) -> np.ndarray:
+    """alpha * y as torch's add kernel forms it, in y's (compute) dtype."""
+    if alpha == 1 and y.dtype.kind != "c":
+        return y  # fast path: y * 1 is y for real values (complex ones multiply: (inf+0j) * 1 is inf+nanj)
+    return y * (alpha if alpha == 1 else np.asarray(alpha).astype(y.dtype))
 
 
 def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
@@ -216,7 +242,7 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     _check_sub_operands(a, b)
     common = result_type(a, b)
     _check_alpha(alpha, common)
-    out = _elementwise(lambda x, y: x - y * _scalar(alpha, x.dtype), (a, b), common, common)
+    out = _elementwise(lambda x, y: x - _scaled(y, alpha), (a, b), common, common)
     autograd.record("sub", out, (a, b), alpha=alpha)
     return out
 
@@ -245,7 +271,7 @@ def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
         return sub(other, input, alpha=alpha)
     common = result_type(input, other)
     _check_alpha(alpha, common)
-    out = _elementwise(lambda x, y: y - x * _scalar(alpha, x.dtype), (input, other), common, common)
+    out = _elementwise(lambda x, y: y - _scaled(x, alpha), (input, other), common, common)
     autograd.record("rsub", out, (input, other), alpha=alpha)
     return out
 
@@ -703,7 +729,8 @@ def where(condition: Tensor, input: Operand | None = None, other: Operand | None
     common = result_type(input, other)
     shape = broadcast_shape_of(*(t.shape for t in (condition, input, other) if isinstance(t, Tensor)))
     compute = opmath(common)
-    values = np.where(condition._data.astype(bool), _values(input, compute), _values(other, compute))
+    with np.errstate(all="ignore"):
+        values = np.where(condition._data.astype(bool), _values(input, compute), _values(other, compute))
     out = new_tensor(values, shape, common, [t for t in (condition, input, other) if isinstance(t, Tensor)])
     autograd.record("where", out, (condition, input, other))
     return out

@@ -17,6 +17,7 @@ A complex lower tier keeps the precision of a floating higher one:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -72,31 +73,45 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     return higher
 
 
+@functools.lru_cache(maxsize=None)
+def _combine_tiers(dimensioned: dtype | None, zero_dim: dtype | None, wrapped: dtype | None) -> dtype | None:
+    """The three tiers' dtypes combined (memoised: it depends on nothing else)."""
+    return _combine(dimensioned, _combine(zero_dim, wrapped))
+
+
 def result_type(*operands: Tensor | Scalar) -> dtype:
     """torch.result_type generalised to any number of operands (Tensors or Python scalars)."""
     tiers: list[dtype | None] = [None, None, None]  # dimensioned, zero-dim, wrapped number
     for operand in operands:
         if isinstance(operand, Tensor):
-            tier, kind = (0 if operand.ndim > 0 else 1), operand.dtype
+            tier, kind = (0 if operand._data.ndim > 0 else 1), operand._dtype
         else:
             tier, kind = 2, _wrapped_dtype(operand)
         tiers[tier] = kind if tiers[tier] is None else promote_types(tiers[tier], kind)
-    found = _combine(tiers[0], _combine(tiers[1], tiers[2]))
+    found = _combine_tiers(*tiers)
     assert found is not None, "result_type needs at least one operand"
     return found
 
 
+# a wrapped number's dtype by category: the category's default
+_WRAPPED_DEFAULTS: dict[int, Callable[[], dtype]] = {
+    dtypes.BOOL: lambda: dtypes.bool,
+    dtypes.INTEGRAL: lambda: dtypes.int64,
+    dtypes.FLOATING: dtypes.get_default_dtype,
+    dtypes.COMPLEX: dtypes.default_complex_dtype,
+}
+# fast path: the category of an exact Python bool, int or float (scalar_dtype's answer for them)
+_PYTHON_CATEGORIES = {bool: dtypes.BOOL, int: dtypes.INTEGRAL, float: dtypes.FLOATING}
+
+
 def _wrapped_dtype(value: Any) -> dtype:
     """A wrapped number's dtype: its category's default (NumPy scalars count as Python scalars)."""
-    if not is_scalar(value):
-        raise TypeError(f"expected a Tensor or a number, got {type(value).__name__}")
-    category = scalar_dtype(value).category
-    return {
-        dtypes.BOOL: dtypes.bool,
-        dtypes.INTEGRAL: dtypes.int64,
-        dtypes.FLOATING: dtypes.get_default_dtype(),
-        dtypes.COMPLEX: dtypes.default_complex_dtype(),
-    }[category]
+    category = _PYTHON_CATEGORIES.get(type(value))
+    if category is None:
+        if not is_scalar(value):
+            raise TypeError(f"expected a Tensor or a number, got {type(value).__name__}")
+        category = scalar_dtype(value).category
+    return _WRAPPED_DEFAULTS[category]()
 
 
 def float_result_type(*operands: Tensor | Scalar) -> dtype:

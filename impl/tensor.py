@@ -14,6 +14,7 @@ those modules).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, NamedTuple
 
@@ -89,6 +90,10 @@ def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(strides))
 
 
+# contiguous_strides memoised for NumPy array shapes (tuples of Python ints): a hot path of every result
+_array_contiguous_strides = functools.lru_cache(maxsize=512)(contiguous_strides)
+
+
 def strided(storage: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...], offset: int) -> np.ndarray:
     """The NumPy view of `storage` with torch's (size, stride, storage_offset), all in elements."""
     if offset == 0 and storage.size == math.prod(shape) and tuple(strides) == contiguous_strides(shape):
@@ -126,6 +131,18 @@ class Tensor:
         self.grad_fn: Any = None
 
     # --- construction helpers used by every module ----------------------------------------
+    @classmethod
+    def fresh(cls, array: np.ndarray, dtype_: dtype) -> Tensor:
+        """A new tensor taking over `array`, a C-contiguous array that owns its memory and holds
+        dtype_'s storage type: `Tensor(array.reshape(-1), dtype_, shape, contiguous_strides(shape))`
+        without re-deriving what the caller guarantees (the hot path of every op's result)."""
+        t = cls.__new__(cls)
+        t._storage, t._dtype, t._offset = array.reshape(-1), dtype_, 0
+        t._strides, t._data = _array_contiguous_strides(array.shape), array
+        t._base, t._vc, t._requires_grad, t._retains_grad = None, VersionCounter(), False, False
+        t.grad = t.grad_fn = None
+        return t
+
     @classmethod
     def wrap(cls, array: Any, dtype_: dtype | None = None) -> Tensor:
         """A new tensor owning a contiguous copy-or-reuse of `array` (a fresh result, not a view)."""

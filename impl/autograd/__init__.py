@@ -76,7 +76,7 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
         for o in outs:
             if o._base is not None:
                 _register_view(o)
-    if not any(_is_tensor(x) and x._requires_grad for x in inputs):
+    if not any(getattr(x, "_requires_grad", False) for x in inputs):  # only tensors have the field
         return
     if not grad_mode._enabled:  # torch: a view made under no_grad still requires grad (with no history)
         if _is_tensor(out) and out._base is not None:
@@ -137,22 +137,22 @@ def _op_node(op: str, out: Any, inputs: tuple[Any, ...], attrs: dict[str, Any]) 
     values = {**_ATTR_DEFAULTS, **attrs, "op": op}
     for name, x in named.items():  # input sizes; Python scalars are attributes (torch's Scalar args)
         if _is_tensor(x):
-            values[name + "_sizes"] = x._data.shape
+            values[f"{name}_sizes"] = x._data.shape
         else:
             values[name] = x
-    needed, edges, meta = [], [], []
-    for name in rule.grads:
+    edges, meta, saves = [], [], []
+    for name, input_rule in rule.grads.items():
         x = named.get(name)
         is_tensor = _is_tensor(x)
         meta.append((x._data.shape, x._dtype.np) if is_tensor else None)
         if is_tensor and x._requires_grad:
-            needed.append(name)
             edges.append(gradient_edge(x))
+            saves.extend(input_rule.saves)
         else:
             edges.append((None, 0))
     node = make_op_node(rule, tuple(edges), values)
     node.input_meta = meta
-    for saved in dict.fromkeys(s for name in needed for s in rule.grads[name].saves):
+    for saved in dict.fromkeys(saves):
         _save(node, saved, named, out, values)
     return node
 

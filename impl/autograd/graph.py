@@ -158,8 +158,9 @@ def node_class(name: str, base: type = Node) -> type:
 class _Attrs:
     """What a VJP reads as `s.<name>`: saved arrays, op attributes, input sizes."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+    def __init__(self, *values: dict[str, Any]) -> None:
+        for named in values:  # later dicts win
+            self.__dict__.update(named)
 
     def __getattr__(self, name: str) -> Any:  # attributes the op did not pass default to None
         return None
@@ -176,12 +177,11 @@ class OpNode(Node):
         self.attrs = attrs
 
     def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
-        values = {**self.attrs, **self.unpack_saved()}
-        s = _Attrs(values)
+        s = _Attrs(self.attrs, self.unpack_saved())
         grad = grads[0]
         return [
-            self.rule.grads[name].vjp(grad, s) if edge[0] is not None else None
-            for name, edge in zip(self.rule.grads, self.next_functions, strict=True)
+            input_rule.vjp(grad, s) if edge[0] is not None else None
+            for input_rule, edge in zip(self.rule.grads.values(), self.next_functions, strict=True)
         ]
 
 
