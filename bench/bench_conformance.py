@@ -37,7 +37,8 @@ from spec.scenario import all_scenarios
 PER_CORE_TARGET = 3000
 SPEEDUP_TARGET = 1.8
 BENCH_PROFILE = "ci-without-shrinking"  # ci's cases; shrinking a divergence is not throughput
-NAIVE_CASES = 300  # cases per scenario for the naive loop (it is slow; the rate is what matters)
+NAIVE_CASES = 300
+WORKER_TIMEOUT_S = 600  # cases per scenario for the naive loop (it is slow; the rate is what matters)
 
 
 def _checked(counts: dict[str, int]) -> int:
@@ -65,9 +66,8 @@ def _naive_runs(harness: Harness, area: str, calls: list[int]) -> list[Any]:
         enumerated = list(sc.cases()) if sc.finite else []
         if sc.requires - harness.engine.capabilities or (sc.finite and not enumerated):
             continue
-        runs.append(
-            _one_case_per_example(harness, sc, st.sampled_from(enumerated) if sc.finite else sc.cases())
-        )
+        strategy = st.sampled_from(enumerated) if sc.finite else sc.cases()
+        runs.append(_one_case_per_example(harness, sc, strategy, calls))
     return runs
 
 
@@ -108,7 +108,7 @@ def measure(jobs: list[tuple[str, str, str, str, list[int]]]) -> tuple[int, floa
         p.start()
     barrier.wait()
     start = time.perf_counter()
-    done = [out.get() for _ in procs]
+    done = [out.get(timeout=WORKER_TIMEOUT_S) for _ in procs]  # a dead worker: queue.Empty, not a hang
     wall = time.perf_counter() - start
     for p in procs:
         p.join()

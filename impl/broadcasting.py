@@ -36,7 +36,7 @@ def infer_size(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 
 def broadcast_shape_of(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """infer_size folded over several shapes (the operands of one op)."""
-    if shapes and all(shape == shapes[0] for shape in shapes):
+    if shapes and shapes.count(shapes[0]) == len(shapes):  # all the same shape
         return tuple(shapes[0])
     out: tuple[int, ...] = ()
     for shape in shapes:

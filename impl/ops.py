@@ -96,14 +96,10 @@ def new_tensor(values: Any, shape: tuple[int, ...], out_dtype: dtype, layout: Se
 def _is_fresh(values: Any, shape: tuple[int, ...], out_dtype: dtype) -> bool:
     """Whether `values` is a new row-major array of out_dtype's storage type and this shape, which a
     result tensor may take over without a copy (complex32 values still need rounding)."""
-    return (
-        isinstance(values, np.ndarray)
-        and values.dtype == out_dtype.np
-        and out_dtype is not dtypes.complex32
-        and values.shape == shape
-        and values.flags.owndata
-        and values.flags.c_contiguous
-    )
+    if not isinstance(values, np.ndarray) or values.dtype != out_dtype.np or values.shape != shape:
+        return False
+    flags = values.flags
+    return flags.owndata and flags.c_contiguous and out_dtype is not dtypes.complex32
 
 
 def as_operand(value: Any, like: dtype) -> Tensor:
@@ -113,8 +109,8 @@ def as_operand(value: Any, like: dtype) -> Tensor:
 
 def _check_operands(op: str, input: Any, other: Any) -> None:
     """torch's argument parser: each operand is a Tensor or a Python number."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
-        return  # fast path: two tensors pass the checks below
+    if (isinstance(input, Tensor) or is_scalar(input)) and (isinstance(other, Tensor) or is_scalar(other)):
+        return  # fast path: both pass the checks below
     for position, (arg, value) in enumerate((("input", input), ("other", other)), start=1):
         if not isinstance(value, Tensor) and not is_scalar(value):
             kind = type(value)
@@ -161,6 +157,14 @@ def _values(operand: Operand, compute: dtype, common: dtype | None = None) -> np
     return dtypes.cast_ignoring_errors(data, compute)
 
 
+@np.errstate(all="ignore")  # torch's kernels neither warn nor raise on overflow, 0 / 0, ...
+def _compute(
+    fn: Callable[..., np.ndarray], operands: tuple[Operand, ...], compute: dtype, common: dtype
+) -> Any:
+    """fn applied to the operands' values in the compute dtype."""
+    return fn(*[_values(o, compute, common) for o in operands])
+
+
 def _elementwise(
     fn: Callable[..., np.ndarray],
     operands: tuple[Operand, ...],
@@ -172,8 +176,7 @@ def _elementwise(
     tensors = [o for o in operands if isinstance(o, Tensor)]
     shape = broadcast_shape_of(*[t._data.shape for t in tensors])
     compute = compute or opmath(common)
-    with np.errstate(all="ignore"):
-        values = fn(*[_values(o, compute, common) for o in operands])
+    values = _compute(fn, operands, compute, common)
     # fast path: tensor operands all of the result's shape and contiguous lay the result out
     # row-major (output_strides' first rule), and new_tensor takes a fresh row-major array as it is.
     # (NumPy's C-contiguous flag of _data is is_contiguous(): size-1 dims ignored, empty ones count)

@@ -73,7 +73,7 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     return higher
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _combine_tiers(dimensioned: dtype | None, zero_dim: dtype | None, wrapped: dtype | None) -> dtype | None:
     """The three tiers' dtypes combined (memoised: it depends on nothing else)."""
     return _combine(dimensioned, _combine(zero_dim, wrapped))
@@ -116,7 +116,10 @@ def _wrapped_dtype(value: Any) -> dtype:
 
 def float_result_type(*operands: Tensor | Scalar) -> dtype:
     """For ops that always produce floats (true division, exp, sqrt...): bool/int -> the default dtype."""
-    found = result_type(*operands)
+    if len(operands) == 1 and isinstance(operands[0], Tensor):
+        found = operands[0]._dtype  # fast path: one tensor's result_type is its own dtype
+    else:
+        found = result_type(*operands)
     return found if found.category >= FLOATING else dtypes.get_default_dtype()
 
 

@@ -82,7 +82,7 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
         if _is_tensor(out) and out._base is not None:
             out._requires_grad = True
         return
-    if not any(o.dtype.category >= _FLOATING for o in outs):
+    if not any(o._dtype.category >= _FLOATING for o in outs):
         return
     if op in derivatives.TENSOR_LIST_RULES:
         node = _list_node(op, inputs, attrs)
@@ -93,7 +93,7 @@ def record(op: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
     else:
         node = _op_node(op, out, inputs, attrs)
     for nr, o in enumerate(outs):
-        if o.dtype.category >= _FLOATING:
+        if o._dtype.category >= _FLOATING:
             o.grad_fn, o._output_nr, o._requires_grad = node, nr, True
     _clear_inplace_target()
 
@@ -135,15 +135,17 @@ def _op_node(op: str, out: Any, inputs: tuple[Any, ...], attrs: dict[str, Any]) 
         raise NotImplementedError(f"impl.autograd has no derivative for '{op}' (aten '{key}')")
     named = dict(zip(rule.inputs, inputs, strict=False))
     values = {**_ATTR_DEFAULTS, **attrs, "op": op}
-    for name, x in named.items():  # input sizes; Python scalars are attributes (torch's Scalar args)
-        if _is_tensor(x):
-            values[f"{name}_sizes"] = x._data.shape
-        else:
-            values[name] = x
     edges, meta, saves = [], [], []
-    for name, input_rule in rule.grads.items():
+    for name in rule.inputs:
         x = named.get(name)
         is_tensor = _is_tensor(x)
+        if is_tensor:  # input sizes; Python scalars are attributes (torch's Scalar args)
+            values[f"{name}_sizes"] = x._data.shape
+        elif name in named:
+            values[name] = x
+        input_rule = rule.grads.get(name)
+        if input_rule is None:  # not differentiable: no edge
+            continue
         meta.append((x._data.shape, x._dtype.np) if is_tensor else None)
         if is_tensor and x._requires_grad:
             edges.append(gradient_edge(x))
@@ -159,9 +161,8 @@ def _op_node(op: str, out: Any, inputs: tuple[Any, ...], attrs: dict[str, Any]) 
 
 def _save(node: Node, name: str, named: dict[str, Any], out: Any, attrs: dict[str, Any]) -> None:
     """Save one value as torch does: outputs and inputs with their versions, scalars as they are."""
-    outs = out if isinstance(out, tuple) else (out,)
     if name == "result":
-        node.save(name, None, outs[0], is_output=True)
+        node.save(name, None, out[0] if isinstance(out, tuple) else out, is_output=True)
     elif name in named and _is_tensor(named[name]):
         t = named[name]
         # about to be overwritten in place: keep a copy of the original values (torch: original_self)
@@ -173,7 +174,7 @@ def _save(node: Node, name: str, named: dict[str, Any], out: Any, attrs: dict[st
 
         node.save(name, _numpy_key(_expand_key(attrs[name])))
     else:  # max/min along a dim save their indices output
-        node.save(name, None, outs[1], is_output=True)
+        node.save(name, None, out[1], is_output=True)
 
 
 def _list_node(op: str, tensors: Sequence[Any], attrs: dict[str, Any]) -> Node:

@@ -66,7 +66,7 @@ class SavedValue:
             self.data, self.vc, self.version, self.dtype = value, None, 0, None
         else:
             data = tensor._data if value is None else value
-            self.data, self.vc, self.version, self.dtype = data, tensor._vc, tensor._vc.value, tensor.dtype
+            self.data, self.vc, self.version, self.dtype = data, tensor._vc, tensor._vc.value, tensor._dtype
 
     def unpack(self, node: Node) -> Any:
         """The saved array, after torch's version check."""
@@ -123,11 +123,15 @@ class Node:
     def save(self, name: str, value: Any, tensor: Any = None, is_output: bool = False) -> None:
         self._saved[name] = SavedValue(value, tensor, is_output)
 
-    def unpack_saved(self) -> dict[str, Any]:
-        """The saved arrays by name; torch's error if a backward without retain_graph freed them."""
+    def unpack_saved(self, into: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The saved arrays by name (added to `into` when given); torch's error if a backward
+        without retain_graph freed them."""
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
-        return {name: saved.unpack(self) for name, saved in self._saved.items()}
+        unpacked = {} if into is None else into
+        for name, saved in self._saved.items():
+            unpacked[name] = saved.unpack(self)
+        return unpacked
 
     def release(self) -> None:
         """Free the saved values (backward without retain_graph). A node that saved nothing stays usable."""
@@ -158,9 +162,8 @@ def node_class(name: str, base: type = Node) -> type:
 class _Attrs:
     """What a VJP reads as `s.<name>`: saved arrays, op attributes, input sizes."""
 
-    def __init__(self, *values: dict[str, Any]) -> None:
-        for named in values:  # later dicts win
-            self.__dict__.update(named)
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__ = values  # taken over, not copied: callers pass a dict of their own
 
     def __getattr__(self, name: str) -> Any:  # attributes the op did not pass default to None
         return None
@@ -172,12 +175,12 @@ class OpNode(Node):
     __slots__ = ("attrs", "rule")
 
     def __init__(self, rule: Rule, next_functions: tuple, attrs: dict[str, Any]) -> None:
-        super().__init__(next_functions)
+        Node.__init__(self, next_functions)
         self.rule = rule
         self.attrs = attrs
 
     def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
-        s = _Attrs(self.attrs, self.unpack_saved())
+        s = _Attrs(self.unpack_saved(into=dict(self.attrs)))
         grad = grads[0]
         return [
             input_rule.vjp(grad, s) if edge[0] is not None else None
@@ -195,7 +198,7 @@ class ListNode(Node):
         self.attrs = attrs
 
     def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
-        parts = derivatives._split_grads(grads[0], _Attrs(self.attrs))
+        parts = derivatives._split_grads(grads[0], _Attrs(dict(self.attrs)))
         return [
             p if edge[0] is not None else None for p, edge in zip(parts, self.next_functions, strict=True)
         ]
@@ -364,6 +367,19 @@ def _reachable_order(roots: list[Node]) -> list[Node]:
     return order
 
 
+def _reachable(roots: list[Node]) -> list[Node]:
+    """The nodes reachable from `roots`, each once, in discovery order (any order that
+    _reachable_order's set of nodes would do: only the pruning pass needs children first)."""
+    found = list(dict.fromkeys(roots))
+    seen = set(found)
+    for node in found:  # grows while iterating: a breadth-first walk
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                found.append(child)
+    return found
+
+
 def run_backward(
     root_edges: list[tuple[Node, int]],
     root_grads: list[np.ndarray],
@@ -377,10 +393,12 @@ def run_backward(
     autograd.grad passes an empty set and reads `capture` instead. With targets (capture or
     accumulate_into) only the nodes on a path to a target run, as torch prunes its graph.
     """
-    order = _reachable_order([node for node, _ in root_edges])
+    roots = [node for node, _ in root_edges]
     if capture is None and accumulate_into is None:
+        order = _reachable(roots)  # fast path: every reachable node runs, no pruning order needed
         needed = set(order)
     else:
+        order = _reachable_order(roots)
         targets = {node for node, _ in capture or ()} | accumulate_into
         needed = set()
         for node in order:  # children first, so a parent sees its children's verdict
@@ -405,8 +423,8 @@ def run_backward(
     heapq.heapify(ready)
     while ready:
         node = heapq.heappop(ready)[2]
-        grads = buffers.pop(node, None) or [None] * node.num_outputs
-        if capture_keys or node._retained:
+        grads = buffers.pop(node, None)  # None: no gradient reached the node (a buffer holds one)
+        if grads is not None and (capture_keys or node._retained):
             for nr, grad in enumerate(grads):
                 if (node, nr) in capture_keys:
                     captured[(node, nr)] = grad
@@ -414,10 +432,10 @@ def run_backward(
                 if retained is not None and grad is not None:
                     _retain(retained, grad)
         if type(node) is AccumulateGrad:
-            if grads[0] is not None and (accumulate_into is None or node in accumulate_into):
+            if grads is not None and (accumulate_into is None or node in accumulate_into):
                 node.accumulate(grads[0])
             continue
-        if all(g is None for g in grads):
+        if grads is None:
             outputs: list[np.ndarray | None] = [None] * len(node.next_functions)
         else:
             outputs = node.apply(grads)
@@ -432,8 +450,8 @@ def run_backward(
                 if buffer is None:
                     buffer = buffers[child] = [None] * child.num_outputs
                 buffer[nr] = grad if buffer[nr] is None else buffer[nr] + grad
-            deps[child] -= 1
-            if deps[child] == 0:
+            deps[child] = waiting = deps[child] - 1
+            if waiting == 0:
                 heapq.heappush(ready, (-child._sequence_nr, next(tie), child))
     return [captured.get(edge) for edge in capture or ()]
 
