@@ -14,19 +14,21 @@ from hypothesis import strategies as st
 from spec.engine import DTYPES, Capability, Engine
 from spec.outcome import Outcome, aliasing_groups, observe
 from spec.scenario import Case, scenario
-from spec.strategies import MAX_DIMS, build, mutual_shapes, shapes, tensor_specs
+from spec.strategies import MAX_DIMS, build, draw_tensor_spec, mutual_shapes, shapes
 
 BINARY_OPS = ("add", "sub", "mul", "maximum", "eq")
 TERNARY_OPS = ("where", "clamp")
+_OPS = st.sampled_from(BINARY_OPS + TERNARY_OPS)
+_DTYPES = st.sampled_from(DTYPES)
 
 
 @st.composite
 def _elementwise_cases(draw: st.DrawFn) -> Case:
-    op = draw(st.sampled_from(BINARY_OPS + TERNARY_OPS))
+    op = draw(_OPS)
     operand_shapes = draw(mutual_shapes(3 if op in TERNARY_OPS else 2))
-    dtype = draw(st.sampled_from(DTYPES))
+    dtype = draw(_DTYPES)
     dtypes = ["bool", dtype, dtype] if op == "where" else [dtype] * len(operand_shapes)
-    operands = [draw(tensor_specs(d, s)) for d, s in zip(dtypes, operand_shapes, strict=True)]
+    operands = [draw_tensor_spec(draw, d, s) for d, s in zip(dtypes, operand_shapes, strict=True)]
     return {"op": op, "dtype": dtype, "operands": operands}
 
 
@@ -53,8 +55,8 @@ def broadcast_shapes(engine: Engine, case: Case) -> Outcome:
 @st.composite
 def _tensors_cases(draw: st.DrawFn) -> Case:
     operand_shapes = draw(mutual_shapes(draw(st.integers(2, 3))))
-    dtype = draw(st.sampled_from(DTYPES))
-    return {"dtype": dtype, "operands": [draw(tensor_specs(dtype, s)) for s in operand_shapes]}
+    dtype = draw(_DTYPES)
+    return {"dtype": dtype, "operands": [draw_tensor_spec(draw, dtype, s) for s in operand_shapes]}
 
 
 @scenario(cases=_tensors_cases, requires=[Capability.VIEWS, Capability.STRIDES])
@@ -85,7 +87,7 @@ def _expand_cases(draw: st.DrawFn) -> Case:
         source.append(1 if kind == "one" else n)
         sizes[i] = -1 if kind == "minus_one" else n
     op = draw(st.sampled_from(("expand", "broadcast_to")))
-    return {"op": op, "input": draw(tensor_specs(st.sampled_from(DTYPES), tuple(source))), "sizes": sizes}
+    return {"op": op, "input": draw_tensor_spec(draw, draw(_DTYPES), tuple(source)), "sizes": sizes}
 
 
 @scenario(cases=_expand_cases, requires=[Capability.VIEWS, Capability.STRIDES])
@@ -148,7 +150,7 @@ def incompatible(engine: Engine, case: Case) -> Outcome:
 def _inplace_cases(draw: st.DrawFn) -> Case:
     self_shape, other_shape = draw(mutual_shapes(2))
     specs = [
-        draw(tensor_specs("float32", s, layouts=("contiguous", "transposed", "strided")))
+        draw_tensor_spec(draw, "float32", s, layouts=("contiguous", "transposed", "strided"))
         for s in (self_shape, other_shape)
     ]
     return {"op": draw(st.sampled_from(("add_", "mul_", "copy_"))), "self": specs[0], "other": specs[1]}

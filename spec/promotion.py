@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from spec.engine import DTYPES, Capability, Engine
 from spec.outcome import Outcome, observe
 from spec.scenario import Case, default_dtype, lacks_default_dtype, scenario
-from spec.strategies import build, category, mutual_shapes, tensor_specs
+from spec.strategies import build, category, draw_tensor_spec, mutual_shapes
 
 DEFAULT_DTYPES = ("float32", "float64")
 
@@ -124,8 +124,8 @@ def _values_cases(draw: st.DrawFn) -> Case:
         "op": draw(st.sampled_from(sorted(OPS))),
         "lhs_dtype": lhs_dtype,
         "rhs_dtype": rhs_dtype,
-        "lhs": draw(tensor_specs(lhs_dtype, lhs_shape)),
-        "rhs": draw(tensor_specs(rhs_dtype, rhs_shape)),
+        "lhs": draw_tensor_spec(draw, lhs_dtype, lhs_shape),
+        "rhs": draw_tensor_spec(draw, rhs_dtype, rhs_shape),
     }
 
 

@@ -65,38 +65,71 @@ def special_values(dtype: str) -> list[Any]:
     return [complex(floats[i], floats[j]) for i, j in ((0, 3), (1, 0), (3, 2), (4, 5), (7, 6), (3, 3))]
 
 
-def _element_dtype(dtype: str) -> np.dtype:
-    """The NumPy dtype hypothesis draws in (bfloat16 values are drawn as float32 then rounded)."""
-    return np.dtype(np.float32) if dtype == "bfloat16" else NUMPY_DTYPES[dtype]
+LAYERS: tuple[str, ...] = ("ordinary", "extremal")
+"""The value layers of a drawn tensor (layouts are the third layer)."""
+
+
+def generate(dtype: str, shape: tuple[int, ...], seed: int, *, extremal: bool = False) -> np.ndarray:
+    """The values of a drawn tensor, from `numpy.random.default_rng(seed)`: hypothesis draws only
+    the seed, so a case costs a few draws however many elements it has, and shrinks to seed 0.
+
+    ordinary: small finite numbers (|x| <= 100, no subnormals): small integers, whole numbers and
+    arbitrary reals mixed, so that ties and exact results occur; extremal: a third each of the
+    dtype's special values (nan, +-inf, -0.0, min/max, tiny, subnormal), random bit patterns
+    (the whole range) and ordinary values."""
+    rng = np.random.default_rng(seed)
+    kind, np_dtype = category(dtype), NUMPY_DTYPES[dtype]
+    if kind == "bool":
+        return rng.integers(0, 2, shape).astype(bool)
+    if kind == "int":
+        info = np.iinfo(np_dtype)
+        lo, hi = (
+            (int(info.min), int(info.max))
+            if extremal
+            else (max(int(info.min), -ORDINARY_BOUND), min(int(info.max), ORDINARY_BOUND))
+        )
+        values = rng.integers(lo, hi, shape, dtype=np_dtype, endpoint=True)
+    elif kind == "float":
+        values = _reals(rng, dtype, shape, extremal)
+    else:
+        real = "float32" if dtype == "complex64" else "float64"
+        values = _reals(rng, real, shape, extremal) + 1j * _reals(rng, real, shape, extremal)
+        values = values.astype(np_dtype)
+    if extremal:
+        specials = np.array(special_values(dtype), dtype=np_dtype)
+        chosen = rng.random(shape) < 1 / 3
+        values = np.where(chosen, specials[rng.integers(0, len(specials), shape)], values)
+    return np.asarray(values, dtype=np_dtype)
+
+
+def _reals(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], extremal: bool) -> np.ndarray:
+    """Ordinary reals of a float dtype; with `extremal`, half of them replaced by random bit patterns."""
+    np_dtype = NUMPY_DTYPES[dtype]
+    wide = rng.uniform(-ORDINARY_BOUND, ORDINARY_BOUND, shape)
+    pick = rng.integers(0, 3, shape)
+    values = np.choose(pick, [rng.integers(-3, 4, shape), np.round(wide), wide]).astype(np_dtype)
+    values = np.where(np.abs(values) < _finfo(dtype).tiny, np_dtype.type(0), values)  # no subnormals
+    if extremal:
+        bits = np.dtype(f"u{np_dtype.itemsize}")
+        patterns = rng.integers(0, np.iinfo(bits).max, shape, dtype=bits, endpoint=True).view(np_dtype)
+        values = np.where(rng.random(shape) < 0.5, patterns, values)
+    return values
 
 
 @cache  # strategies are immutable: build (and validate) each once
 def elements(dtype: str, *, extremal: bool = False) -> st.SearchStrategy[Any]:
-    """Scalars of `dtype`: ordinary ones (|x| <= 100, finite, normal) or the whole range plus specials."""
-    np_dtype = _element_dtype(dtype)
-    kind = category(dtype)
-    if kind == "bool":
-        return st.booleans()
-    if kind == "int":
-        info = np.iinfo(np_dtype)
-        if extremal:
-            return st.one_of(
-                st.sampled_from(special_values(dtype)), st.integers(int(info.min), int(info.max))
-            )
-        return st.integers(max(int(info.min), -ORDINARY_BOUND), min(int(info.max), ORDINARY_BOUND))
-    if extremal:
-        return st.one_of(st.sampled_from(special_values(dtype)), hnp.from_dtype(np_dtype))
-    finite = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
-    if kind == "complex":
-        return hnp.from_dtype(np_dtype, max_magnitude=ORDINARY_BOUND, **finite)
-    return hnp.from_dtype(np_dtype, min_value=-ORDINARY_BOUND, max_value=ORDINARY_BOUND, **finite)
+    """Scalars of `dtype` from either layer, as Python scalars (drawn as a seed, see `generate`)."""
+    return _SEEDS.map(lambda seed: generate(dtype, (), seed, extremal=extremal).item())
 
 
 @cache
 def arrays(dtype: str, shape: tuple[int, ...], *, extremal: bool = False) -> st.SearchStrategy[np.ndarray]:
     """NumPy arrays of torch dtype `dtype` (bfloat16 via ml_dtypes) and the given shape."""
-    drawn = hnp.arrays(_element_dtype(dtype), shape, elements=elements(dtype, extremal=extremal))
-    return drawn.map(lambda a: a.astype(NUMPY_DTYPES[dtype])) if dtype == "bfloat16" else drawn
+    return _SEEDS.map(lambda seed: generate(dtype, shape, seed, extremal=extremal))
+
+
+_SEEDS = st.integers(0, 2**32 - 1)
+_BOOLEANS = st.booleans()
 
 
 @cache
@@ -191,6 +224,33 @@ def build(engine: Engine, spec: dict[str, Any], *, requires_grad: bool = False) 
     return _contiguous(engine, values, dtype, shape, requires_grad)
 
 
+def draw_tensor_spec(
+    draw: st.DrawFn,
+    dtype: str,
+    shape: tuple[int, ...],
+    *,
+    layouts: tuple[str, ...] = LAYOUTS,
+    extremal: bool | None = None,
+) -> dict[str, Any]:
+    """A tensor spec of `dtype` and `shape`, drawing only its layer, layout and seed (the values are
+    generated from the seed; an expanded layout's collapsed dims too)."""
+    shape = tuple(shape)
+    extremal = draw(_BOOLEANS) if extremal is None else extremal
+    layout = draw(_layouts(layouts, len(shape)))
+    seed = draw(_SEEDS)
+    if layout != "expanded":
+        return spec_of(generate(dtype, shape, seed, extremal=extremal), dtype, layout)
+    collapsed = np.random.default_rng(~seed & 0xFFFFFFFF).random(len(shape)) < 0.5
+    source = tuple(1 if c else n for c, n in zip(collapsed, shape, strict=True))
+    spec = spec_of(generate(dtype, source, seed, extremal=extremal), dtype, layout)
+    return {**spec, "shape": list(shape), "source_shape": list(source)}
+
+
+@cache
+def _layouts(layouts: tuple[str, ...], ndim: int) -> st.SearchStrategy[str]:
+    return st.sampled_from([name for name in layouts if _fits(name, ndim)] or ["contiguous"])
+
+
 @st.composite
 def tensor_specs(
     draw: st.DrawFn,
@@ -204,19 +264,9 @@ def tensor_specs(
     dtype = draw(dtype) if isinstance(dtype, st.SearchStrategy) else dtype
     shape = shapes() if shape is None else shape
     shape = tuple(draw(shape) if isinstance(shape, st.SearchStrategy) else shape)
-    extremal = draw(st.booleans()) if extremal is None else extremal
-    possible = [name for name in layouts if _fits(name, shape)] or ["contiguous"]
-    layout = draw(st.sampled_from(possible))
-    if layout != "expanded":
-        return spec_of(draw(arrays(dtype, shape, extremal=extremal)), dtype, layout)
-    collapsed = draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
-    source = tuple(1 if c else n for c, n in zip(collapsed, shape, strict=True))
-    spec = spec_of(draw(arrays(dtype, source, extremal=extremal)), dtype, layout)
-    return {**spec, "shape": list(shape), "source_shape": list(source)}
+    return draw_tensor_spec(draw, dtype, shape, layouts=layouts, extremal=extremal)
 
 
-def _fits(layout: str, shape: tuple[int, ...]) -> bool:
-    """Layouts that differ from contiguous for this shape."""
-    return {"transposed": len(shape) >= 2, "strided": len(shape) >= 1, "expanded": len(shape) >= 1}.get(
-        layout, True
-    )
+def _fits(layout: str, ndim: int) -> bool:
+    """Layouts that differ from contiguous for a shape of `ndim` dims."""
+    return {"transposed": ndim >= 2, "strided": ndim >= 1, "expanded": ndim >= 1}.get(layout, True)

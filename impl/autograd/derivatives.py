@@ -192,15 +192,13 @@ def _split_grads(grad: np.ndarray, s: Any) -> list[np.ndarray]:
 
 _PERMUTE_BACK = lambda g, s: np.transpose(g, np.argsort(s.dims))  # noqa: E731
 _IDENTITY = lambda g, s: g  # noqa: E731
+_RESHAPE_BACK = lambda g, s: np.reshape(g, s.self_sizes)  # noqa: E731
+_ZEROS = lambda g, s: np.zeros_like(g)  # noqa: E731
 
 
 def maybe_multiply(g: np.ndarray, alpha: Any) -> np.ndarray:
     """torch's maybe_multiply: g * alpha, skipped when alpha is a real (non-complex) 1."""
     return g if not isinstance(alpha, complex) and alpha == 1 else g * alpha
-
-
-_RESHAPE_BACK = lambda g, s: np.reshape(g, s.self_sizes)  # noqa: E731
-_ZEROS = lambda g, s: np.zeros_like(g)  # noqa: E731
 
 
 # --- the table ---------------------------------------------------------------------------------

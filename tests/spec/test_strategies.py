@@ -55,7 +55,7 @@ def test_build_makes_the_logical_values_with_the_layout(spec: dict) -> None:
     strides, shape = TORCH.strides(t), spec["shape"]
     if spec["layout"] == "strided" and shape[-1] > 1:
         assert strides[-1] == 2
-    if spec["layout"] == "transposed" and shape[0] > 1 and shape[-1] > 1:
+    if spec["layout"] == "transposed" and shape[0] > 1 and shape[-1] > 1 and 0 not in shape:
         assert not t.is_contiguous()
     if spec["layout"] == "expanded":
         for n, m, stride in zip(spec["source_shape"], shape, strides, strict=True):
