@@ -16,13 +16,16 @@ to one of its values, device) and explains every difference found (all their fie
 and saw all of them agree with the oracle is `stale`: the engine was fixed and the entry must go.
 Stale entries are recorded in the results and fail the session under the `ci` hypothesis profile,
 unless marked `flaky = true` (for divergences that depend on drawn values and may not show up).
-To match a list-valued case key, nest it: `match = { shape = [[2, 3]] }`.
+To match a list-valued case key, nest it: `match = { shape = [[2, 3]] }`. TOML has no complex
+numbers: a complex case value is matched by its repr, `match = { value = "(1+2j)" }`.
+When several entries match a case, the first one that explains all its differences decides.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,9 +40,12 @@ class ManifestError(ValueError):
 
 
 def _frozen(value: Any) -> Any:
-    """Lists become tuples (recursively), so TOML arrays and case tuples compare equal."""
+    """Lists become tuples (recursively), so TOML arrays and case tuples compare equal;
+    complex numbers become their repr, since TOML cannot write them."""
     if isinstance(value, list | tuple):
         return tuple(_frozen(v) for v in value)
+    if isinstance(value, complex):
+        return repr(value)
     return value
 
 
@@ -72,7 +78,7 @@ class Entry:
                 return False
         return True
 
-    def explains(self, diffs: list[Difference]) -> bool:
+    def explains(self, diffs: Sequence[Difference]) -> bool:
         return self.fields is None or all(d.field in self.fields for d in diffs)
 
 
@@ -100,12 +106,10 @@ class Manifest:
         return [e for e in self.entries if e.applies_to(scenario_id, device)]
 
 
-def lookup(entries: list[Entry], case: dict[str, Any]) -> Entry | None:
-    """The first entry matching the case, if any."""
-    for entry in entries:
-        if entry.matches(case):
-            return entry
-    return None
+def lookup(entries: list[Entry], case: dict[str, Any], diffs: Sequence[Difference] = ()) -> Entry | None:
+    """The first entry matching the case that explains `diffs`; failing that, the first matching one."""
+    matching = [entry for entry in entries if entry.matches(case)]
+    return next((entry for entry in matching if entry.explains(diffs)), matching[0] if matching else None)
 
 
 def _entry(path: Path, index: int, raw: dict[str, Any]) -> Entry:

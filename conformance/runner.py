@@ -205,7 +205,7 @@ class Harness:
             reason = f"oracle {oracle.name} lacks {theirs.unsupported}"
             return Verdict("unsupported", case, oracle=theirs, reason=reason)
         diffs = self.comparator(mine, theirs)
-        entry = lookup(entries, case) if entries else None
+        entry = lookup(entries, case, diffs) if entries else None
         if not diffs:
             return Verdict("pass", case, entry=entry)
         if entry is not None and entry.explains(diffs):

@@ -21,7 +21,6 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from spec.engine import DTYPES, Engine
 
@@ -129,29 +128,60 @@ def arrays(dtype: str, shape: tuple[int, ...], *, extremal: bool = False) -> st.
 
 
 _SEEDS = st.integers(0, 2**32 - 1)
-_BOOLEANS = st.booleans()
+
+
+@cache
+def integers(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """st.integers(lo, hi), built once per range."""
+    return st.integers(lo, hi)
+
+
+def _sides(code: int, ndim: int, min_side: int, max_side: int) -> tuple[int, ...]:
+    """`ndim` sides in [min_side, max_side] read as the digits of `code` (code 0: all min_side)."""
+    span = max_side - min_side + 1
+    return tuple(min_side + code // span**i % span for i in range(ndim))
 
 
 @cache
 def shapes(
     *, min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 0, max_side: int = MAX_SIDE
 ) -> st.SearchStrategy[tuple[int, ...]]:
-    """Array shapes within the size caps (0-dim and zero-size included by default)."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+    """Array shapes within the size caps (0-dim and zero-size included by default), in two draws:
+    the number of dims, then all sides as one integer (which shrinks towards the smallest)."""
+    span = max_side - min_side + 1
+    ndims = integers(min_dims, max_dims)
+    codes = [integers(0, span**ndim - 1) for ndim in range(max_dims + 1)]
+
+    @st.composite
+    def drawn(draw: st.DrawFn) -> tuple[int, ...]:
+        ndim = draw(ndims)
+        return _sides(draw(codes[ndim]), ndim, min_side, max_side)
+
+    return drawn()
 
 
-@st.composite
-def mutual_shapes(draw: st.DrawFn, count: int) -> list[tuple[int, ...]]:
-    """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4."""
-    min_side = draw(st.sampled_from((1, 1, 1, 0)))
-    return list(draw(_broadcastable(count, min_side)).input_shapes)
+_MIN_SIDE = st.sampled_from((1, 1, 1, 0))
 
 
 @cache
-def _broadcastable(count: int, min_side: int) -> st.SearchStrategy[Any]:
-    return hnp.mutually_broadcastable_shapes(
-        num_shapes=count, min_dims=0, max_dims=MAX_DIMS, min_side=min_side, max_side=MAX_SIDE
-    )
+def mutual_shapes(count: int) -> st.SearchStrategy[list[tuple[int, ...]]]:
+    """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4.
+
+    A broadcast shape is drawn, then each operand takes a trailing part of it (drawn length) with
+    some of those dims (a drawn bit mask) set to 1: 3 + 2 * count draws in all."""
+
+    @st.composite
+    def drawn(draw: st.DrawFn) -> list[tuple[int, ...]]:
+        result = draw(shapes(min_side=draw(_MIN_SIDE)))
+        operands = []
+        for _ in range(count):
+            ndim = draw(integers(0, len(result)))
+            ones = draw(integers(0, 2**ndim - 1))
+            tail = result[len(result) - ndim :]
+            operands.append(tuple(1 if ones >> i & 1 else n for i, n in enumerate(tail)))
+        return operands
+
+    return drawn()
 
 
 # --- encoding arrays as plain data ----------------------------------------------------------
@@ -233,10 +263,10 @@ def draw_tensor_spec(
     extremal: bool | None = None,
 ) -> dict[str, Any]:
     """A tensor spec of `dtype` and `shape`, drawing only its layer, layout and seed (the values are
-    generated from the seed; an expanded layout's collapsed dims too)."""
+    generated from the seed; an expanded layout's collapsed dims too): 2 draws."""
     shape = tuple(shape)
-    extremal = draw(_BOOLEANS) if extremal is None else extremal
-    layout = draw(_layouts(layouts, len(shape)))
+    layers = (False, True) if extremal is None else (extremal,)
+    extremal, layout = draw(_styles(layers, layouts, len(shape)))
     seed = draw(_SEEDS)
     if layout != "expanded":
         return spec_of(generate(dtype, shape, seed, extremal=extremal), dtype, layout)
@@ -247,8 +277,10 @@ def draw_tensor_spec(
 
 
 @cache
-def _layouts(layouts: tuple[str, ...], ndim: int) -> st.SearchStrategy[str]:
-    return st.sampled_from([name for name in layouts if _fits(name, ndim)] or ["contiguous"])
+def _styles(layers: tuple[bool, ...], layouts: tuple[str, ...], ndim: int) -> st.SearchStrategy[Any]:
+    """(extremal, layout) pairs in one draw; shrinks to ordinary values, the first layout."""
+    fitting = [name for name in layouts if _fits(name, ndim)] or ["contiguous"]
+    return st.sampled_from([(layer, name) for layer in layers for name in fitting])
 
 
 @st.composite

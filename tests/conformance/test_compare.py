@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conformance.compare import DEFAULT_TOLERANCES, compare
-from conformance.manifest import Manifest, ManifestError
+from conformance.compare import DEFAULT_TOLERANCES, Difference, compare
+from conformance.manifest import Manifest, ManifestError, lookup
 from spec.outcome import ErrorRecord, Outcome, TensorRecord
 
 FLOATS = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128")
@@ -138,3 +138,25 @@ def test_manifest_matching_rules(tmp_path: Path) -> None:
     assert entry.matches({"dtype": "bfloat16", "shape": (2, 3)})
     assert not entry.matches({"dtype": "float32", "shape": (2, 3)})
     assert not entry.matches({"dtype": "float16"})
+
+
+def test_manifest_matches_complex_values_by_repr(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text('[[divergence]]\nscenario = "a.b"\nmatch = { value = ["(1+2j)"] }\nreason = "r"\n')
+    (entry,) = Manifest.load(path).entries
+    assert entry.matches({"value": 1 + 2j})
+    assert not entry.matches({"value": 1 + 3j})
+
+
+def test_lookup_prefers_the_first_entry_that_explains(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[[divergence]]\nscenario = "a.b"\nfields = ["dtype"]\nreason = "dtype only"\n'
+        '[[divergence]]\nscenario = "a.b"\nfields = ["dtype", "value"]\nreason = "dtype and value"\n'
+    )
+    entries = Manifest.load(path).entries
+    dtype_diff = Difference("dtype", "result", "float64", "float32")
+    value_diff = Difference("value", "result", "[1.5]", "[1.]")
+    assert lookup(entries, {}, [dtype_diff]).reason == "dtype only"
+    assert lookup(entries, {}, [dtype_diff, value_diff]).reason == "dtype and value"
+    assert lookup(entries, {}, []).reason == "dtype only"
