@@ -16,12 +16,20 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from spec.engine import DTYPES, Capability, Engine
 from spec.outcome import Outcome, observe
 from spec.scenario import Case, scenario
-from spec.strategies import NUMPY_DTYPES, build, category, decode_index, mutual_shapes, shapes, spec_of
+from spec.strategies import (
+    NUMPY_DTYPES,
+    build,
+    category,
+    decode_index,
+    integers,
+    mutual_shapes,
+    shapes,
+    spec_of,
+)
 
 GRAD_DTYPES = ("float32", "float64")
 
@@ -50,13 +58,19 @@ BINARY: dict[str, tuple[Domain, Domain | None]] = {
 
 
 def _values(dtype: str, shape: tuple[int, ...], domain: Domain | None) -> st.SearchStrategy[np.ndarray]:
-    width = 32 if dtype == "float32" else 64
+    """Values uniform in `domain` (None: |x| in [0.5, 4], either sign), a quarter of them whole numbers
+    (zeros and ties occur: relu at 0, tied maxima), generated from one drawn seed."""
+    return integers(0, 2**32 - 1).map(lambda seed: _uniform(dtype, shape, domain, seed))
+
+
+def _uniform(dtype: str, shape: tuple[int, ...], domain: Domain | None, seed: int) -> np.ndarray:
+    rng = np.random.Generator(np.random.Philox(key=seed))
+    lo, hi = (0.5, 4) if domain is None else domain
+    values = rng.uniform(lo, hi, shape)
+    values = np.where(rng.random(shape) < 0.25, np.clip(np.round(values), lo, hi), values)
     if domain is None:
-        magnitude = st.floats(0.5, 4, width=width)
-        elements = st.tuples(magnitude, st.booleans()).map(lambda v: v[0] if v[1] else -v[0])
-    else:
-        elements = st.floats(*domain, width=width)
-    return hnp.arrays(NUMPY_DTYPES[dtype], shape, elements=elements)
+        values = values * rng.choice((-1.0, 1.0), shape)
+    return values.astype(NUMPY_DTYPES[dtype])
 
 
 @st.composite

@@ -18,15 +18,14 @@ from spec.strategies import MAX_DIMS, build, draw_tensor_spec, mutual_shapes, sh
 
 BINARY_OPS = ("add", "sub", "mul", "maximum", "eq")
 TERNARY_OPS = ("where", "clamp")
-_OPS = st.sampled_from(BINARY_OPS + TERNARY_OPS)
+_OPS_DTYPES = st.sampled_from([(op, dtype) for op in BINARY_OPS + TERNARY_OPS for dtype in DTYPES])
 _DTYPES = st.sampled_from(DTYPES)
 
 
 @st.composite
 def _elementwise_cases(draw: st.DrawFn) -> Case:
-    op = draw(_OPS)
+    op, dtype = draw(_OPS_DTYPES)
     operand_shapes = draw(mutual_shapes(3 if op in TERNARY_OPS else 2))
-    dtype = draw(_DTYPES)
     dtypes = ["bool", dtype, dtype] if op == "where" else [dtype] * len(operand_shapes)
     operands = [draw_tensor_spec(draw, d, s) for d, s in zip(dtypes, operand_shapes, strict=True)]
     return {"op": op, "dtype": dtype, "operands": operands}

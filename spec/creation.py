@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from spec.engine import DTYPES, Capability, Engine
 from spec.outcome import Outcome, observe
 from spec.scenario import Case, default_dtype, lacks_default_dtype, scenario
-from spec.strategies import NUMPY_DTYPES, elements, shapes
+from spec.strategies import NUMPY_DTYPES, generate, integers, shapes
 
 DEFAULT_DTYPES = ("float32", "float64")
 _SPECIAL_FLOATS = {"nan", "inf", "-inf"}
@@ -97,17 +97,24 @@ def tensor_from_data(engine: Engine, case: Case) -> Outcome:
     return out
 
 
+DATA_KINDS = ("bool", "int64", "float64", "complex128")
+_DATA_SHAPES = shapes(max_side=3)
+_KIND_SETS = integers(1, 2 ** len(DATA_KINDS) - 1)
+_DEFAULTS = st.sampled_from(DEFAULT_DTYPES)
+
+
 @st.composite
 def _drawn_data_cases(draw: st.DrawFn) -> Case:
-    """Nested lists of a drawn shape whose elements mix a drawn subset of bool/int/float/complex."""
-    shape = draw(shapes(max_side=3))
-    kinds = draw(
-        st.lists(st.sampled_from(("bool", "int64", "float64", "complex128")), min_size=1, unique=True)
-    )
-    flat = [draw(st.sampled_from(kinds).flatmap(elements)) for _ in range(math.prod(shape))]
-    flat = [v.item() if isinstance(v, np.generic) else v for v in flat]
+    """Nested lists of a drawn shape whose elements mix a drawn subset of bool/int/float/complex
+    (a bit mask), ordinary values of each generated from one drawn seed."""
+    shape, mask, seed = draw(_DATA_SHAPES), draw(_KIND_SETS), draw(integers(0, 2**32 - 1))
+    kinds = [kind for i, kind in enumerate(DATA_KINDS) if mask >> i & 1]
+    size = math.prod(shape)
+    columns = [generate(kind, (size,), seed + i).tolist() for i, kind in enumerate(kinds)]
+    picks = np.random.Generator(np.random.Philox(key=seed)).integers(0, len(kinds), size)
+    flat = [columns[k][i] for i, k in enumerate(picks)]
     nested: Any = np.array(flat, dtype=object).reshape(shape).tolist() if shape else flat[0]
-    return {"data": nested, "dtype": None, "default_dtype": draw(st.sampled_from(DEFAULT_DTYPES))}
+    return {"data": nested, "dtype": None, "default_dtype": draw(_DEFAULTS)}
 
 
 @scenario(cases=_drawn_data_cases)

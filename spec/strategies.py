@@ -10,6 +10,11 @@ A tensor in a case is a *tensor spec*, plain data whose repr is valid Python:
 Non-finite floats are written as strings ("nan", "-inf", "(nan+1j)"), since repr(nan) is not
 Python; an "expanded" spec also carries "source_shape", the shape of its values before expand.
 Strategies are constructive (no filters); arrays are capped at 4 per dim and 3 dims (64 elements).
+
+Drawing is cheap by construction (hypothesis costs ~25us per primitive draw): strategies are built
+once (module level or cached by parameters), shapes are one integer draw each, and a tensor is one
+more draw (its style and a seed) whose values `generate` makes with NumPy. The case keeps the values,
+so its repr reproduces exactly; shrinking still minimises shapes, styles and seeds.
 """
 
 from __future__ import annotations
@@ -69,49 +74,60 @@ LAYERS: tuple[str, ...] = ("ordinary", "extremal")
 
 
 def generate(dtype: str, shape: tuple[int, ...], seed: int, *, extremal: bool = False) -> np.ndarray:
-    """The values of a drawn tensor, from `numpy.random.default_rng(seed)`: hypothesis draws only
-    the seed, so a case costs a few draws however many elements it has, and shrinks to seed 0.
+    """The values of a drawn tensor, from a NumPy generator keyed by `seed` (Philox: cheap to key):
+    hypothesis draws only the seed, so a case costs a few draws however many elements it has.
 
     ordinary: small finite numbers (|x| <= 100, no subnormals): small integers, whole numbers and
-    arbitrary reals mixed, so that ties and exact results occur; extremal: a third each of the
-    dtype's special values (nan, +-inf, -0.0, min/max, tiny, subnormal), random bit patterns
-    (the whole range) and ordinary values."""
-    rng = np.random.default_rng(seed)
+    arbitrary reals mixed, so that ties and exact results occur; extremal: a third of the elements
+    the dtype's special values (nan, +-inf, -0.0, min/max, tiny, subnormal), half of the others
+    random bit patterns (the whole range), the rest ordinary."""
+    rng = np.random.Generator(np.random.Philox(key=seed))
+    uniform = rng.random((10, *shape))  # one row of uniforms per random choice below
     kind, np_dtype = category(dtype), NUMPY_DTYPES[dtype]
     if kind == "bool":
-        return rng.integers(0, 2, shape).astype(bool)
+        return uniform[0] < 0.5
     if kind == "int":
         info = np.iinfo(np_dtype)
-        lo, hi = (
-            (int(info.min), int(info.max))
-            if extremal
-            else (max(int(info.min), -ORDINARY_BOUND), min(int(info.max), ORDINARY_BOUND))
-        )
+        bound = max(-int(info.min), int(info.max)) if extremal else ORDINARY_BOUND
+        lo, hi = max(int(info.min), -bound), min(int(info.max), bound)
         values = rng.integers(lo, hi, shape, dtype=np_dtype, endpoint=True)
     elif kind == "float":
-        values = _reals(rng, dtype, shape, extremal)
+        values = _reals(rng, uniform[:4], dtype, extremal)
     else:
         real = "float32" if dtype == "complex64" else "float64"
-        values = _reals(rng, real, shape, extremal) + 1j * _reals(rng, real, shape, extremal)
-        values = values.astype(np_dtype)
+        values = np.empty(shape, np_dtype)  # not re + 1j * im: 1j * inf is (nan+infj)
+        values.real = _reals(rng, uniform[:4], real, extremal)
+        values.imag = _reals(rng, uniform[4:8], real, extremal)
     if extremal:
-        specials = np.array(special_values(dtype), dtype=np_dtype)
-        chosen = rng.random(shape) < 1 / 3
-        values = np.where(chosen, specials[rng.integers(0, len(specials), shape)], values)
+        specials = _specials(dtype)
+        picked = specials[(uniform[9] * len(specials)).astype(int)]
+        values = np.where(uniform[8] < 1 / 3, picked, values)
     return np.asarray(values, dtype=np_dtype)
 
 
-def _reals(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], extremal: bool) -> np.ndarray:
-    """Ordinary reals of a float dtype; with `extremal`, half of them replaced by random bit patterns."""
+@cache
+def _specials(dtype: str) -> np.ndarray:
+    return np.array(special_values(dtype), dtype=NUMPY_DTYPES[dtype])
+
+
+@cache
+def _tiny(dtype: str) -> float:
+    return float(_finfo(dtype).tiny)
+
+
+def _reals(rng: np.random.Generator, uniform: np.ndarray, dtype: str, extremal: bool) -> np.ndarray:
+    """Ordinary reals of a float dtype from 4 rows of uniforms; with `extremal`, half of them
+    replaced by random bit patterns."""
     np_dtype = NUMPY_DTYPES[dtype]
-    wide = rng.uniform(-ORDINARY_BOUND, ORDINARY_BOUND, shape)
-    pick = rng.integers(0, 3, shape)
-    values = np.choose(pick, [rng.integers(-3, 4, shape), np.round(wide), wide]).astype(np_dtype)
-    values = np.where(np.abs(values) < _finfo(dtype).tiny, np_dtype.type(0), values)  # no subnormals
+    wide = (uniform[0] * 2 - 1) * ORDINARY_BOUND
+    small = np.floor(uniform[1] * 7) - 3
+    values = np.where(uniform[2] < 1 / 3, small, np.where(uniform[2] < 2 / 3, np.round(wide), wide))
+    values = values.astype(np_dtype)
+    values = np.where(np.abs(values) < _tiny(dtype), np_dtype.type(0), values)  # no subnormals
     if extremal:
         bits = np.dtype(f"u{np_dtype.itemsize}")
-        patterns = rng.integers(0, np.iinfo(bits).max, shape, dtype=bits, endpoint=True).view(np_dtype)
-        values = np.where(rng.random(shape) < 0.5, patterns, values)
+        patterns = rng.integers(0, np.iinfo(bits).max, values.shape, dtype=bits, endpoint=True)
+        values = np.where(uniform[3] < 0.5, patterns.view(np_dtype), values)
     return values
 
 
@@ -136,52 +152,50 @@ def integers(lo: int, hi: int) -> st.SearchStrategy[int]:
     return st.integers(lo, hi)
 
 
-def _sides(code: int, ndim: int, min_side: int, max_side: int) -> tuple[int, ...]:
-    """`ndim` sides in [min_side, max_side] read as the digits of `code` (code 0: all min_side)."""
-    span = max_side - min_side + 1
-    return tuple(min_side + code // span**i % span for i in range(ndim))
+def _digits(code: int, radices: list[int]) -> list[int]:
+    """`code` in mixed radix, least significant digit first (code 0: all digits 0)."""
+    digits = []
+    for radix in radices:
+        code, digit = divmod(code, radix)
+        digits.append(digit)
+    return digits
 
 
 @cache
 def shapes(
     *, min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 0, max_side: int = MAX_SIDE
 ) -> st.SearchStrategy[tuple[int, ...]]:
-    """Array shapes within the size caps (0-dim and zero-size included by default), in two draws:
-    the number of dims, then all sides as one integer (which shrinks towards the smallest)."""
-    span = max_side - min_side + 1
-    ndims = integers(min_dims, max_dims)
-    codes = [integers(0, span**ndim - 1) for ndim in range(max_dims + 1)]
+    """Array shapes within the size caps (0-dim and zero-size included by default), in one draw:
+    an integer whose digits are the sides and (most significant) the number of dims, so that it
+    shrinks towards fewer dims and smaller sides."""
+    radices = [max_side - min_side + 1] * max_dims + [max_dims - min_dims + 1]
 
-    @st.composite
-    def drawn(draw: st.DrawFn) -> tuple[int, ...]:
-        ndim = draw(ndims)
-        return _sides(draw(codes[ndim]), ndim, min_side, max_side)
+    def decode(code: int) -> tuple[int, ...]:
+        *sides, extra = _digits(code, radices)
+        return tuple(min_side + side for side in sides[: min_dims + extra])
 
-    return drawn()
-
-
-_MIN_SIDE = st.sampled_from((1, 1, 1, 0))
+    return integers(0, math.prod(radices) - 1).map(decode)
 
 
 @cache
 def mutual_shapes(count: int) -> st.SearchStrategy[list[tuple[int, ...]]]:
     """`count` mutually broadcastable shapes within the caps; zero-size sides in about 1 draw of 4.
 
-    A broadcast shape is drawn, then each operand takes a trailing part of it (drawn length) with
-    some of those dims (a drawn bit mask) set to 1: 3 + 2 * count draws in all."""
+    One draw: a broadcast shape (sides, dims), whether sides may be 0, and for each operand how many
+    leading dims it drops and which of its dims are 1 (a bit mask); all 0 is every operand alike."""
+    radices = [MAX_SIDE] * MAX_DIMS + [MAX_DIMS + 1, 4] + [MAX_DIMS + 1, 2**MAX_DIMS] * count
 
-    @st.composite
-    def drawn(draw: st.DrawFn) -> list[tuple[int, ...]]:
-        result = draw(shapes(min_side=draw(_MIN_SIDE)))
+    def decode(code: int) -> list[tuple[int, ...]]:
+        digits = _digits(code, radices)
+        ndim, zeros = digits[MAX_DIMS], digits[MAX_DIMS + 1] == 3
+        result = [side + 1 - (zeros and side == MAX_SIDE - 1) * MAX_SIDE for side in digits[:ndim]]
         operands = []
-        for _ in range(count):
-            ndim = draw(integers(0, len(result)))
-            ones = draw(integers(0, 2**ndim - 1))
-            tail = result[len(result) - ndim :]
+        for dropped, ones in zip(digits[MAX_DIMS + 2 :: 2], digits[MAX_DIMS + 3 :: 2], strict=True):
+            tail = result[dropped if dropped <= ndim else 0 :]  # a high digit drops none
             operands.append(tuple(1 if ones >> i & 1 else n for i, n in enumerate(tail)))
         return operands
 
-    return drawn()
+    return integers(0, math.prod(radices) - 1).map(decode)
 
 
 # --- encoding arrays as plain data ----------------------------------------------------------
@@ -262,25 +276,27 @@ def draw_tensor_spec(
     layouts: tuple[str, ...] = LAYOUTS,
     extremal: bool | None = None,
 ) -> dict[str, Any]:
-    """A tensor spec of `dtype` and `shape`, drawing only its layer, layout and seed (the values are
-    generated from the seed; an expanded layout's collapsed dims too): 2 draws."""
+    """A tensor spec of `dtype` and `shape` in one draw: an integer whose high digit is the style
+    (value layer and layout, shrinking to ordinary and contiguous) and low 32 bits the seed the
+    values (and an expanded layout's collapsed dims) are generated from."""
     shape = tuple(shape)
     layers = (False, True) if extremal is None else (extremal,)
-    extremal, layout = draw(_styles(layers, layouts, len(shape)))
-    seed = draw(_SEEDS)
+    styles = _styles(layers, layouts, len(shape))
+    style, seed = divmod(draw(integers(0, (len(styles) << 32) - 1)), 1 << 32)
+    extremal, layout = styles[style]
     if layout != "expanded":
         return spec_of(generate(dtype, shape, seed, extremal=extremal), dtype, layout)
-    collapsed = np.random.default_rng(~seed & 0xFFFFFFFF).random(len(shape)) < 0.5
+    collapsed = np.random.Generator(np.random.Philox(key=~seed & 0xFFFFFFFF)).random(len(shape)) < 0.5
     source = tuple(1 if c else n for c, n in zip(collapsed, shape, strict=True))
     spec = spec_of(generate(dtype, source, seed, extremal=extremal), dtype, layout)
     return {**spec, "shape": list(shape), "source_shape": list(source)}
 
 
 @cache
-def _styles(layers: tuple[bool, ...], layouts: tuple[str, ...], ndim: int) -> st.SearchStrategy[Any]:
-    """(extremal, layout) pairs in one draw; shrinks to ordinary values, the first layout."""
+def _styles(layers: tuple[bool, ...], layouts: tuple[str, ...], ndim: int) -> list[tuple[bool, str]]:
+    """The (extremal, layout) pairs a tensor of `ndim` dims may take, simplest first."""
     fitting = [name for name in layouts if _fits(name, ndim)] or ["contiguous"]
-    return st.sampled_from([(layer, name) for layer in layers for name in fitting])
+    return [(layer, name) for layer in layers for name in fitting]
 
 
 @st.composite

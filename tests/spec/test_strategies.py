@@ -18,6 +18,9 @@ from spec.strategies import (
     decode,
     elements,
     encode,
+    generate,
+    mutual_shapes,
+    shapes,
     special_values,
     tensor_specs,
     to_array,
@@ -68,3 +71,47 @@ def test_build_requires_grad_gives_leaves() -> None:
         spec = {"dtype": "float32", "shape": shape, "values": encode(values), "layout": "contiguous"}
         t = build(TORCH, spec, requires_grad=True)
         assert TORCH.is_leaf(t) and TORCH.requires_grad(t) and TORCH.shape(t) == tuple(shape)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_generate_is_a_function_of_the_seed(dtype: str) -> None:
+    for extremal in (False, True):
+        first, again = (
+            generate(dtype, (3, 4), 7, extremal=extremal),
+            generate(dtype, (3, 4), 7, extremal=extremal),
+        )
+        assert first.dtype == NUMPY_DTYPES[dtype] and first.shape == (3, 4)
+        assert same_values(first, again)
+    assert generate(dtype, (), 0).shape == ()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ordinary_layer_is_small_finite_and_normal(dtype: str) -> None:
+    values = np.concatenate([generate(dtype, (64,), seed).ravel() for seed in range(20)])
+    magnitudes = np.abs(values.astype(np.complex128))
+    assert np.all(np.isfinite(magnitudes)) and np.all(magnitudes <= 100 * math.sqrt(2))
+    if category(dtype) in ("float", "complex"):
+        parts = np.concatenate([values.real, values.imag]).astype(np.float64)
+        tiny = float(np.finfo(np.float16 if dtype == "float16" else np.float32).tiny)
+        assert not np.any((parts != 0) & (np.abs(parts) < tiny)), "no subnormals among ordinary values"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_extremal_layer_reaches_every_special_value(dtype: str) -> None:
+    values = np.concatenate([generate(dtype, (64,), seed, extremal=True).ravel() for seed in range(20)])
+    for special in np.array(special_values(dtype), dtype=NUMPY_DTYPES[dtype]):
+        assert any(same_values(np.array(v), np.array(special)) for v in values), special
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.integers(2, 3).flatmap(lambda n: mutual_shapes(n)))
+def test_mutual_shapes_broadcast_within_the_caps(drawn: list) -> None:
+    result = np.broadcast_shapes(*drawn)  # raises if they do not broadcast
+    assert len(result) <= 3 and all(n <= 4 for s in drawn for n in s)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(shapes(min_dims=1, min_side=2), shapes())
+def test_shapes_respect_their_bounds(bounded: tuple, default: tuple) -> None:
+    assert 1 <= len(bounded) <= 3 and all(2 <= n <= 4 for n in bounded)
+    assert len(default) <= 3 and all(0 <= n <= 4 for n in default)
