@@ -47,6 +47,14 @@ Column = tuple[str, str]
 """(engine, device): one column of the matrix."""
 
 
+def column_device(record: dict[str, Any]) -> str:
+    """The device part of a record's column: the engine's device, plus the oracle's when that is
+    neither the CPU nor the engine's own, so that impl against torch@cpu and impl against
+    torch@cuda stay separate columns."""
+    device, oracle_device = str(record.get("device", "?")), str(record.get("oracle_device", "cpu"))
+    return device if oracle_device in ("cpu", device) else f"{device} (oracle {oracle_device})"
+
+
 def column_id(col: Column) -> str:
     """Stable text id of a column, used in filters and summary.json ('impl@cpu')."""
     return f"{col[0]}@{col[1]}"
@@ -245,7 +253,7 @@ class _Builder:
         status = str(r.get("status", "?"))
         if status not in STATUSES:
             self.unknown[status] += count
-        engine, device = str(r.get("engine", "?")), str(r.get("device", "?"))
+        engine, device = str(r.get("engine", "?")), column_device(r)
         col = (engine, device)
         area, scenario = str(r.get("area", "?")), str(r.get("scenario", "?"))
         self.columns.add(col)

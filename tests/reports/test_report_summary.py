@@ -222,3 +222,18 @@ def test_divergences_counted_past_the_detail_cap_are_not_a_cause(tmp_path: Path)
     ]
     html = Path(info["html"]).read_text()
     assert "1 group, 428 cases (425 counted without details)" in html
+
+
+def test_an_oracle_on_another_device_gets_its_own_column(tmp_path: Path) -> None:
+    cpu = [run_record("a"), case_record("a", "pass", count=3), end_record("a", 0)]
+    vs_cuda = [
+        run_record("b", oracle_device="cuda"),
+        case_record("b", "pass", count=5, oracle_device="cuda"),
+        end_record("b", 0),
+    ]
+    write(tmp_path / "cpu.jsonl", cpu)
+    write(tmp_path / "vs-cuda.jsonl", vs_cuda)
+    s = summarise([tmp_path])
+    assert s.columns == [("impl", "cpu"), ("impl", "cpu (oracle cuda)")]
+    assert s.oracles[("impl", "cpu (oracle cuda)")] == {"torch@cuda"}
+    assert s.counts["promotion"][("impl", "cpu")] == {"pass": 3}
