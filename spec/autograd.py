@@ -18,7 +18,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from spec.engine import DTYPES, Capability, Engine
-from spec.outcome import Outcome, observe
+from spec.outcome import Outcome, TensorRecord, observe
 from spec.scenario import Case, scenario
 from spec.strategies import (
     NUMPY_DTYPES,
@@ -211,7 +211,7 @@ def vjp(engine: Engine, case: Case) -> Outcome:
         else:
             grads = list(engine.autograd_grad(result, tuple(inputs), v))
         for i, g in enumerate(grads):
-            out.grads[f"x{i}"] = None if g is None else observe(engine, g)
+            out.grads[f"x{i}"] = _observe_grad(engine, g)
     return out
 
 
@@ -243,13 +243,18 @@ def accumulation(engine: Engine, case: Case) -> Outcome:
         for call in range(case["calls"] + 1):
             if call == case["calls"]:
                 for i, x in enumerate(inputs):
-                    out.grads[f"x{i}"] = observe(engine, engine.grad(x))
+                    out.grads[f"x{i}"] = _observe_grad(engine, engine.grad(x))
                     engine.set_grad(x, None)
             result = apply(engine, case, inputs)
             engine.backward(result, cotangent(engine, result, case["cotangent_seed"] + call))
         for i, x in enumerate(inputs):
-            out.grads[f"x{i}_after_reset"] = observe(engine, engine.grad(x))
+            out.grads[f"x{i}_after_reset"] = _observe_grad(engine, engine.grad(x))
     return out
+
+
+def _observe_grad(engine: Engine, grad: Any) -> TensorRecord | None:
+    """A gradient as recorded: None stays None (no gradient is an observation, not an error)."""
+    return None if grad is None else observe(engine, grad)
 
 
 # --- finite cases on fixed values -------------------------------------------------------------
