@@ -313,30 +313,8 @@ def pytest_handlecrashitem(crashitem: str, report: Any, sched: Any) -> None:
         return
     target_id = crashitem.rsplit("[", 1)[-1].rstrip("]")
     sid = re.sub(r"-\d+of\d+$", "", target_id)
-    h = state.harness
-    record = {
-        "kind": "case",
-        "run_id": h.run_id,
-        "engine": h.engine_spec,
-        "oracle": h.oracle_spec,
-        "device": h.device,
-        "oracle_device": h.oracle_device,
-        "area": sid.split(".", 1)[0],
-        "scenario": sid,
-        "status": "error",
-        "count": 1,
-        "case": "",
-        "params": {},
-        "differences": [],
-        "engine_outcome": None,
-        "oracle_outcome": None,
-        "reproduction": "",
-        "reason": f"worker crashed while running {crashitem}",
-        "seed": None,
-        "duration_s": 0.0,
-        "test": target_id,
-        "manifest_entry": None,
-    }
+    reason = f"worker crashed while running {crashitem}"
+    record = state.harness.record(REGISTRY[sid], "error", 1, reason=reason, seed=None, test=target_id)
     results.append(state.results_path, record)
 
 
