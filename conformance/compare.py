@@ -16,7 +16,7 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from spec.outcome import Outcome, TensorRecord
+from spec.outcome import Outcome, TensorRecord, message_key
 
 FIELDS: tuple[str, ...] = ("error", "dtype", "shape", "value", "strides", "aliasing", "grad", "fact")
 
@@ -57,9 +57,46 @@ class Difference:
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "name": self.name, "engine": self.engine, "oracle": self.oracle}
 
+    @property
+    def key(self) -> str:
+        """A stable key of this difference's cause: what differs, with the parts of both sides that
+        name a rule (dtypes, exception types, None vs a tensor, aliasing groups, short facts) and
+        without those that vary case by case (values, shapes, strides, numbers in messages)."""
+        return f"{self.field} {self.name}" + _CAUSE_PARTS.get(self.field, _no_parts)(self)
+
     def __str__(self) -> str:
         return f"{self.field} {self.name}: engine {self.engine} | oracle {self.oracle}"
 
+
+def _no_parts(d: Difference) -> str:
+    return ""
+
+
+def _both(d: Difference, part: Any) -> str:
+    return f": {part(d.engine)} vs {part(d.oracle)}"
+
+
+def _error_type(text: str) -> str:
+    return text.split(":", 1)[0]
+
+
+def _short(text: str) -> str:
+    key = message_key(text)
+    return key if len(key) <= 60 else key[:57] + "..."
+
+
+def _presence(text: str) -> str:
+    return text if text in ("None", "absent") else "tensor"
+
+
+_CAUSE_PARTS: dict[str, Any] = {
+    "error": lambda d: _both(d, _error_type if d.name == "exception" else _short),
+    "dtype": lambda d: _both(d, str),
+    "aliasing": lambda d: _both(d, str),
+    "grad": lambda d: _both(d, str if d.name.endswith(".dtype") else _presence),
+    "fact": lambda d: _both(d, _short),
+}
+"""Per field, which parts of both renderings enter the cause key (fields absent here: none)."""
 
 _WIDE = {np.dtype(ml_dtypes.bfloat16): np.float64, np.dtype(np.float16): np.float64}
 
@@ -96,7 +133,7 @@ class Comparator:
     """Compares outcomes under one tolerance table and one error-message policy."""
 
     def __init__(self, *, compare_messages: bool = False, cross_device: bool = False) -> None:
-        self.compare_messages = compare_messages
+        self.compare_messages, self.cross_device = compare_messages, cross_device
         self.tolerances = tolerances(cross_device)
 
     def __call__(self, engine: Outcome, oracle: Outcome) -> list[Difference]:

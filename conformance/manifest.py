@@ -1,6 +1,6 @@
 """Manifests: the divergences an engine is known to have, each with its reason.
 
-conformance/manifests/<engine>.toml holds an array of `[[divergence]]` tables:
+A manifest (conformance/manifests/<engine>.toml, or --manifest) holds an array of tables:
 
     [[divergence]]
     scenario = "promotion.binary_op"          # scenario id, or an fnmatch pattern ("promotion.*")
@@ -12,31 +12,40 @@ conformance/manifests/<engine>.toml holds an array of `[[divergence]]` tables:
 
 A case divergence is `expected` when an entry matches the case (scenario, every `match` key equal
 to one of its values, device) and explains every difference found (all their fields are in
-`fields`, or `fields` is absent); otherwise it is a `fail`. An entry that matched cases in a run
-and saw all of them agree with the oracle is `stale`: the engine was fixed and the entry must go.
-Stale entries are recorded in the results and fail the session under the `ci` hypothesis profile,
-unless marked `flaky = true` (for divergences that depend on drawn values and may not show up).
-To match a list-valued case key, nest it: `match = { shape = [[2, 3]] }`. TOML has no complex
-numbers: a complex case value is matched by its repr, `match = { value = "(1+2j)" }`.
-When several entries match a case, the first one that explains all its differences decides.
+`fields`, or `fields` is absent); otherwise it is a `fail`. When several entries match a case, the
+first one that explains all its differences decides. To match a list-valued case key, nest it:
+`match = { shape = [[2, 3]] }`. TOML has no complex numbers: a complex case value is matched by
+its repr, `match = { value = "(1+2j)" }`.
+
+An entry is `stale` when it no longer describes a divergence: every case it matched agreed with
+the oracle, or (finite scenarios) it matched no case of a scenario that ran. An entry whose cases
+errored (crashed, hung) is not stale: nothing is known about them. Stale entries fail a `ci` run
+unless `flaky = true`.
+
+Manifests are checked strictly when loaded (`Manifest.load`: shape and types of every key) and
+against the registry (`Manifest.validate`: scenario ids and case keys); each problem is a
+ManifestError naming the file, the entry and the key.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import tomllib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance.compare import FIELDS, Difference
+from conformance.records import CaseRecord, Status
+from spec.scenario import Scenario
 
 ENTRY_KEYS = frozenset({"scenario", "match", "devices", "fields", "reason", "flaky"})
 
 
 class ManifestError(ValueError):
-    """A manifest that cannot be trusted: unknown keys, missing reason, unknown field names."""
+    """A manifest that cannot be trusted: unknown keys or scenarios, wrong types, missing reason."""
 
 
 def _frozen(value: Any) -> Any:
@@ -72,7 +81,7 @@ class Entry:
             return False
         return self.scenario == scenario_id or fnmatch.fnmatchcase(scenario_id, self.scenario)
 
-    def matches(self, case: dict[str, Any]) -> bool:
+    def matches(self, case: Mapping[str, Any]) -> bool:
         for key, allowed in self.match.items():
             if key not in case or _frozen(case[key]) not in allowed:
                 return False
@@ -94,47 +103,171 @@ class Manifest:
         path = Path(path)
         if not path.exists():
             return cls(str(path), [])
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        if not path.is_file():
+            raise ManifestError(f"{path}: not a file")
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ManifestError(f"{path}: not valid TOML: {exc}") from exc
         unknown = set(data) - {"divergence"}
         if unknown:
             raise ManifestError(f"{path}: unknown top-level keys {sorted(unknown)}; use [[divergence]]")
-        return cls(str(path), [_entry(path, i, raw) for i, raw in enumerate(data.get("divergence", []))])
+        raw = data.get("divergence", [])
+        if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+            raise ManifestError(f"{path}: 'divergence' must be an array of tables ([[divergence]])")
+        return cls(str(path), [_entry(path, i, r) for i, r in enumerate(raw)])
 
     def for_scenario(self, scenario_id: str, device: str) -> list[Entry]:
         """The entries that may apply to one scenario on one device (looked up once per test)."""
         return [e for e in self.entries if e.applies_to(scenario_id, device)]
 
+    def validate(self, scenarios: Mapping[str, Scenario]) -> None:
+        """Check every entry against the registry: its scenario (or pattern) names at least one
+        scenario, and every `match` key is a key of that scenario's cases."""
+        for e in self.entries:
+            where = f"{self.path}: divergence #{e.index} (scenario {e.scenario!r})"
+            hits = [
+                sc
+                for sid, sc in scenarios.items()
+                if e.scenario == sid or fnmatch.fnmatchcase(sid, e.scenario)
+            ]
+            if not hits:
+                known = ", ".join(sorted(scenarios)[:8])
+                raise ManifestError(f"{where}: no such scenario (known ids look like {known}, ...)")
+            known_keys = [case_keys(sc) for sc in hits]
+            if any(keys is None for keys in known_keys):
+                continue  # a drawn scenario that does not declare its keys
+            for key in e.match:
+                if not any(key in keys for keys in known_keys if keys is not None):
+                    allowed = sorted(set().union(*(k for k in known_keys if k is not None)))
+                    raise ManifestError(
+                        f"{where}: match key {key!r} is not a key of its cases (keys: {allowed})"
+                    )
 
-def lookup(entries: list[Entry], case: dict[str, Any], diffs: Sequence[Difference] = ()) -> Entry | None:
+
+_KEYS: dict[str, frozenset[str] | None] = {}
+
+
+def case_keys(sc: Scenario) -> frozenset[str] | None:
+    """The keys a scenario's cases have: declared by the scenario, or those of its enumerated
+    cases; None for a drawn scenario that declares none."""
+    if sc.id not in _KEYS:
+        declared = getattr(sc, "keys", None)
+        if declared:
+            _KEYS[sc.id] = frozenset(declared)
+        elif sc.finite:
+            _KEYS[sc.id] = frozenset().union(*(case.keys() for case in sc.cases()))
+        else:
+            _KEYS[sc.id] = None
+    return _KEYS[sc.id]
+
+
+def lookup(entries: list[Entry], case: Mapping[str, Any], diffs: Sequence[Difference] = ()) -> Entry | None:
     """The first entry matching the case that explains `diffs`; failing that, the first matching one."""
     matching = [entry for entry in entries if entry.matches(case)]
     return next((entry for entry in matching if entry.explains(diffs)), matching[0] if matching else None)
 
 
+def _problem(where: str, key: str, wanted: str, value: Any) -> ManifestError:
+    return ManifestError(f"{where}: key {key!r} must be {wanted}, not {type(value).__name__} {value!r}")
+
+
+def _strings(where: str, key: str, value: Any, allowed: Iterable[str] | None = None) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value) or not value:
+        raise _problem(where, key, 'a non-empty array of strings, e.g. ["cuda"]', value)
+    if allowed is not None and not set(value) <= set(allowed):
+        raise ManifestError(
+            f"{where}: key {key!r}: unknown {sorted(set(value) - set(allowed))}; known: {list(allowed)}"
+        )
+    return frozenset(value)
+
+
 def _entry(path: Path, index: int, raw: dict[str, Any]) -> Entry:
-    where = f"{path} divergence #{index}"
+    where = f"{path}: divergence #{index}"
     unknown = set(raw) - ENTRY_KEYS
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(ENTRY_KEYS)})")
-    if not isinstance(raw.get("scenario"), str) or not raw["scenario"]:
-        raise ManifestError(f"{where}: 'scenario' (a scenario id or pattern) is required")
-    if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
-        raise ManifestError(f"{where}: every entry needs a one-line 'reason'")
-    fields = raw.get("fields")
-    if fields is not None and not set(fields) <= set(FIELDS):
-        raise ManifestError(f"{where}: unknown fields {sorted(set(fields) - set(FIELDS))}; known: {FIELDS}")
-    match = {
-        key: tuple(_frozen(v) for v in value) if isinstance(value, list) else (_frozen(value),)
-        for key, value in raw.get("match", {}).items()
-    }
-    devices = raw.get("devices")
+    scenario = raw.get("scenario")
+    if not isinstance(scenario, str) or not scenario:
+        raise _problem(where, "scenario", "a scenario id or pattern", scenario)
+    where = f"{where} (scenario {scenario!r})"
+    reason = raw.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise _problem(where, "reason", "a one-line explanation", reason)
+    match = raw.get("match", {})
+    if not isinstance(match, dict):
+        raise _problem(where, "match", 'a table of case keys, e.g. { dtype = "bfloat16" }', match)
+    for key, value in match.items():
+        if isinstance(value, list) and not value:
+            raise _problem(where, f"match.{key}", "a value or a non-empty array of values", value)
+    flaky = raw.get("flaky", False)
+    if not isinstance(flaky, bool):
+        raise _problem(where, "flaky", "true or false", flaky)
     return Entry(
         index=index,
-        scenario=raw["scenario"],
-        match=match,
-        reason=raw["reason"].strip(),
-        devices=frozenset(devices) if devices is not None else None,
-        fields=frozenset(fields) if fields is not None else None,
-        flaky=bool(raw.get("flaky", False)),
+        scenario=scenario,
+        match={
+            k: tuple(_frozen(v) for v in value) if isinstance(value, list) else (_frozen(value),)
+            for k, value in match.items()
+        },
+        reason=reason.strip(),
+        devices=_strings(where, "devices", raw["devices"]) if "devices" in raw else None,
+        fields=_strings(where, "fields", raw["fields"], FIELDS) if "fields" in raw else None,
+        flaky=flaky,
     )
+
+
+def stale_records(
+    manifest: Manifest, records: Iterable[CaseRecord], finite: set[str], context: CaseRecord | None = None
+) -> list[CaseRecord]:
+    """`stale` records for entries that no longer describe a divergence in this run (see the module
+    docstring). `context` is any case record of the run (for its engine/oracle/device fields)."""
+    agreed: Counter[str] = Counter()
+    diverged: Counter[str] = Counter()
+    errored: Counter[str] = Counter()
+    checked: set[str] = set()  # scenarios with cases compared
+    uncertain: set[str] = set()  # scenarios with errored cases: what they would match is unknown
+    for r in records:
+        context = context or r
+        if r.status in (Status.PASS, Status.FAIL, Status.EXPECTED):
+            checked.add(r.scenario)
+        if r.status is Status.ERROR:
+            uncertain.add(r.scenario)
+        if r.manifest_entry is None:
+            continue
+        tally = {Status.PASS: agreed, Status.EXPECTED: diverged, Status.FAIL: diverged, Status.ERROR: errored}
+        if r.status in tally:
+            tally[r.status][r.manifest_entry] += r.count
+    if context is None:
+        return []
+    stale: list[CaseRecord] = []
+    for e in manifest.entries:
+        if diverged[e.label] or errored[e.label]:
+            continue
+        if agreed[e.label]:
+            why = f"all {agreed[e.label]} matching cases agree with the oracle now"
+        elif any(
+            sid in finite and sid not in uncertain and e.applies_to(sid, context.device) for sid in checked
+        ):
+            why = "matches no case of its scenario"
+        else:
+            continue
+        stale.append(
+            CaseRecord(
+                run_id=context.run_id,
+                engine=context.engine,
+                oracle=context.oracle,
+                device=context.device,
+                oracle_device=context.oracle_device,
+                area=e.scenario.split(".", 1)[0],
+                scenario=e.scenario,
+                status=Status.STALE,
+                count=agreed[e.label],
+                cases=[{k: list(v) if len(v) > 1 else v[0] for k, v in e.match.items()}],
+                reason=f"manifest entry {e.label} ({e.reason}): {why}; remove it",
+                manifest_entry=e.label,
+                flaky=e.flaky,
+            )
+        )
+    return stale

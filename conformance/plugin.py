@@ -4,9 +4,13 @@ Loaded through the `pytest11` entry point when tensorspec is installed, by confo
 when `pytest conformance` runs from a checkout, or explicitly with `-p conformance.plugin`.
 It adds the options below, prints the engine/oracle/profile/seed in pytest's header, generates
 one test per scenario (per chunk of a large finite domain) for conformance/test_conformance.py,
-and writes the JSON-lines results (conformance/results.py): a `run` record from the controller
-at session start, `case` records from whichever worker ran the test, `stale` manifest entries
-and an `end` record from the controller at session end.
+and writes the results (conformance/records.py): from the controller a `run` record at session
+start and a `plan` record once the tests are collected; `case` records from whichever worker ran
+each test; at session end `stale` manifest entries and the `end` record with every test's account.
+
+The engine under test runs in a supervised child process of each worker (conformance.isolation);
+the controller starts it once too, to learn its version and capabilities and to find out, before
+any test runs, whether it can start at all.
 """
 
 from __future__ import annotations
@@ -27,16 +31,28 @@ from typing import Any
 
 import pytest
 
-from conformance import profiles, results
-from conformance.engines import EngineUnavailable, describe
-from conformance.manifest import Manifest, ManifestError
-from conformance.runner import DEFAULT_TIMEOUT_S, Harness, Target, stale_records, targets
+from conformance import profiles
+from conformance import records as rec
+from conformance.execution import EngineInfo, Failure
+from conformance.manifest import Manifest, ManifestError, stale_records
+from conformance.records import CaseRecord, PlannedTest, Status, TestAccount
+from conformance.runner import (
+    DEFAULT_BATCH_TIMEOUT_S,
+    DEFAULT_BREAKER,
+    DEFAULT_CASE_TIMEOUT_S,
+    DEFAULT_START_TIMEOUT_S,
+    ISOLATION,
+    Harness,
+    Target,
+    targets,
+)
 from spec.engine import AREAS
-from spec.scenario import REGISTRY, Scenario
+from spec.scenario import REGISTRY, Scenario, all_scenarios
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEST_FILE = PACKAGE_DIR / "test_conformance.py"
 MANIFEST_DIR = PACKAGE_DIR / "manifests"
+_TEST_ID = re.compile(r"\[(.+)\]$")
 
 
 @dataclass
@@ -45,11 +61,14 @@ class State:
 
     active: bool  # the conformance tests are part of this run
     controller: bool  # the xdist controller, or the only process
+    writes: bool  # results are written (not under --collect-only)
     harness: Harness
     results_path: Path
     profile: str
     seed: Any
-    stale: list[dict[str, Any]] = field(default_factory=list)
+    plan: dict[str, PlannedTest] = field(default_factory=dict)
+    stale: list[CaseRecord] = field(default_factory=list)
+    accounts: list[TestAccount] = field(default_factory=list)
 
 
 STATE = pytest.StashKey[State]()
@@ -57,33 +76,65 @@ STATE = pytest.StashKey[State]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tensorspec", "tensorspec conformance (pytest conformance ...)")
-    group.addoption("--engine", default="impl", help="engine under test: a registry name or pkg.mod:Adapter")
-    group.addoption("--oracle", default="torch", help="the oracle engine (default torch)")
-    group.addoption("--device", default="cpu", help="the engine's device (default cpu)")
-    group.addoption("--oracle-device", default="cpu", help="the oracle's device (default cpu)")
-    group.addoption(
-        "--results", default=None, help="JSON-lines results (default results/<engine>-<device>.jsonl)"
+    add = group.addoption
+    add("--engine", default="impl", help="engine under test: a registry name or pkg.mod:Adapter")
+    add("--oracle", default="torch", help="the oracle engine (default torch)")
+    add("--device", default="cpu", help="the engine's device (default cpu)")
+    add("--oracle-device", default="cpu", help="the oracle's device (default cpu)")
+    add(
+        "--results",
+        default=None,
+        help="JSON-lines results (default results/<engine>-<device>[-vs-<oracle device>].jsonl)",
     )
-    group.addoption(
-        "--manifest", default=None, help="expected divergences (default conformance/manifests/<engine>.toml)"
+    add("--manifest", default=None, help="expected divergences (default conformance/manifests/<engine>.toml)")
+    add("--area", action="append", choices=AREAS, help="only these areas (repeatable)")
+    add("--scenario", action="append", help="only scenario ids matching this fnmatch pattern (repeatable)")
+    add("--scenario-module", action="append", help="import this module to register more scenarios")
+    add(
+        "--isolation",
+        choices=ISOLATION,
+        default="engine",
+        help="engine: the engine in a supervised child process (default); both: the oracle too; "
+        "none: everything in the pytest process (debugging)",
     )
-    group.addoption("--area", action="append", choices=AREAS, help="only these areas (repeatable)")
-    group.addoption(
-        "--scenario", action="append", help="only scenario ids matching this fnmatch pattern (repeatable)"
-    )
-    group.addoption(
-        "--scenario-module", action="append", help="import this module to register more scenarios"
-    )
-    group.addoption(
+    add("--engine-python", default="", help="start the engine's process under this Python interpreter")
+    add("--oracle-python", default="", help="start the oracle in its own process under this interpreter")
+    add(
         "--case-timeout",
         type=float,
-        default=DEFAULT_TIMEOUT_S,
-        help="seconds per case before `error` (0: none)",
+        default=DEFAULT_CASE_TIMEOUT_S,
+        help=f"seconds per case before it is recorded `error` (0: none; default {DEFAULT_CASE_TIMEOUT_S:g})",
+    )
+    add(
+        "--batch-timeout",
+        type=float,
+        default=DEFAULT_BATCH_TIMEOUT_S,
+        help="seconds per batch of cases in the engine's process "
+        f"(0: none; default {DEFAULT_BATCH_TIMEOUT_S:g})",
+    )
+    add(
+        "--start-timeout",
+        type=float,
+        default=DEFAULT_START_TIMEOUT_S,
+        help=f"seconds for the engine's process to start (default {DEFAULT_START_TIMEOUT_S:g})",
+    )
+    add(
+        "--breaker",
+        type=int,
+        default=DEFAULT_BREAKER,
+        help="after this many crashes or timeouts in a row, a test's other cases are not run "
+        f"(recorded `error`; 0: never; default {DEFAULT_BREAKER})",
     )
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_")
+
+
+def default_results_name(engine: str, device: str, oracle_device: str) -> str:
+    """results/<engine>-<device>.jsonl, with '-vs-<oracle device>' when the oracle runs elsewhere."""
+    vs = f"-vs-{_slug(oracle_device)}" if oracle_device != device else ""
+    return f"{_slug(engine)}-{_slug(device)}{vs}.jsonl"
 
 
 def _is_active(config: pytest.Config) -> bool:
@@ -145,11 +196,18 @@ def _from_controller(config: pytest.Config, key: str, default: Any) -> Any:
     return workerinput.get("tensorspec", {}).get(key, default)
 
 
-def _manifest(path: str | Path) -> Manifest:
+def _manifest(path: str | Path, scenarios: dict[str, Scenario]) -> Manifest:
     try:
-        return Manifest.load(path)
-    except (ManifestError, ValueError) as exc:
-        raise pytest.UsageError(f"manifest {path}: {exc}") from exc
+        manifest = Manifest.load(path)
+        manifest.validate(scenarios)
+    except ManifestError as exc:
+        raise pytest.UsageError(f"manifest {exc}") from exc
+    return manifest
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """Whether this is an xdist controller handing tests to workers."""
+    return config.pluginmanager.has_plugin("dsession")
 
 
 @pytest.hookimpl(trylast=True)
@@ -158,74 +216,103 @@ def pytest_configure(config: pytest.Config) -> None:
     active = _is_active(config)
     profile = _select_profile(config, active)
     seed = _select_seed(config) if active else None
-    engine, device = config.getoption("engine"), config.getoption("device")
-    oracle, oracle_device = config.getoption("oracle"), config.getoption("oracle_device")
-    manifest_path = config.getoption("manifest") or MANIFEST_DIR / f"{_slug(engine)}.toml"
-    results_path = Path(
-        config.getoption("results") or config.rootpath / "results" / f"{_slug(engine)}-{_slug(device)}.jsonl"
-    )
-    run_id = _from_controller(config, "run_id", uuid.uuid4().hex[:12])
-    for module in config.getoption("scenario_module") or ():
+    get = config.getoption
+    engine, device, oracle, oracle_device = get("engine"), get("device"), get("oracle"), get("oracle_device")
+    modules = tuple(get("scenario_module") or ())
+    for module in modules:
         importlib.import_module(module)
+    if active:
+        all_scenarios()
+    manifest_path = get("manifest") or MANIFEST_DIR / f"{_slug(engine)}.toml"
+    results_path = Path(
+        get("results") or config.rootpath / "results" / default_results_name(engine, device, oracle_device)
+    )
     harness = Harness(
         engine,
         oracle,
         device=device,
         oracle_device=oracle_device,
-        manifest=_manifest(manifest_path) if active else Manifest(),
-        timeout_s=config.getoption("case_timeout"),
-        run_id=run_id,
+        manifest=_manifest(manifest_path, dict(REGISTRY)) if active else Manifest(),
+        timeout_s=get("case_timeout"),
+        batch_timeout_s=get("batch_timeout"),
+        start_timeout_s=get("start_timeout"),
+        breaker=get("breaker"),
+        isolation=get("isolation"),
+        engine_python=get("engine_python"),
+        oracle_python=get("oracle_python"),
+        scenario_modules=modules,
+        run_id=_from_controller(config, "run_id", uuid.uuid4().hex[:12]),
         seed=seed,
         not_run_reason=_not_run_reason(device, oracle_device) if active else "",
     )
-    config.stash[STATE] = State(active, controller, harness, results_path, profile, seed)
+    harness.engine_failed = _from_controller(config, "engine_failed", "")
+    writes = active and not get("collectonly")
+    config.stash[STATE] = State(active, controller, writes, harness, results_path, profile, seed)
     if active and not controller:
         import torch
 
         torch.set_num_threads(1)  # tiny tensors: no gain from threads, and no OpenMP spinning between workers
     if active and controller:
-        _start_results(config, config.stash[STATE])
+        _probe_engine(config, config.stash[STATE])
 
 
-def _start_results(config: pytest.Config, state: State) -> None:
-    """Start the results file anew with the `run` record (controller only)."""
+def _probe_engine(config: pytest.Config, state: State) -> None:
+    """Controller: start the engine (supervised) and the oracle, and write the run record."""
     h = state.harness
-    try:
-        versions = (
-            (h.engine.version, h.oracle.version) if not h.not_run_reason else ("not built", "not built")
-        )
-    except EngineUnavailable as exc:
-        raise pytest.UsageError(str(exc)) from exc
-    except Exception as exc:
-        raise pytest.UsageError(f"engine could not be built: {type(exc).__name__}: {exc}") from exc
+    engine: EngineInfo | Failure | None = None
+    oracle: EngineInfo | Failure | None = None
+    if not h.not_run_reason:
+        engine, oracle = h.engine_info, h.oracle_info
+        if isinstance(oracle, Failure):
+            raise pytest.UsageError(f"the oracle {h.oracle_spec} could not be started: {oracle.reason}")
+        if isinstance(engine, Failure):
+            if engine.kind == "unavailable":
+                raise pytest.UsageError(engine.reason)
+            h.engine_failed = engine.reason
+        if _distributed(config):
+            h.engine_side.close()  # the workers start their own; this one would only hold memory
+    if not state.writes:
+        return
     import numpy
     import torch
 
     state.results_path.parent.mkdir(parents=True, exist_ok=True)
     state.results_path.write_bytes(b"")
-    results.append(
+
+    def facts(info: EngineInfo | Failure | None) -> tuple[str, str]:
+        return (info.name, info.version) if isinstance(info, EngineInfo) else ("", "not started")
+
+    (engine_name, engine_version), (oracle_name, oracle_version) = facts(engine), facts(oracle)
+    rec.append(
         state.results_path,
-        {
-            "kind": "run",
-            "run_id": h.run_id,
-            "started": datetime.now(UTC).isoformat(timespec="seconds"),
-            "engine": h.engine_spec,
-            "engine_version": versions[0],
-            "engine_device": h.device,
-            "oracle": h.oracle_spec,
-            "oracle_version": versions[1],
-            "oracle_device": h.oracle_device,
-            "torch": torch.__version__,
-            "numpy": numpy.__version__,
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "hypothesis_profile": state.profile,
-            "seed": state.seed,
-            "workers": config.getoption("numprocesses", None) or 0,
-            "argv": sys.argv,
-            "manifest": h.manifest.path,
-            "not_run": h.not_run_reason,
-        },
+        [
+            rec.RunRecord(
+                run_id=h.run_id,
+                started=datetime.now(UTC).isoformat(timespec="seconds"),
+                engine=h.engine_spec,
+                engine_name=engine_name,
+                engine_version=engine_version,
+                engine_device=h.device,
+                engine_python=config.getoption("engine_python") or "",
+                oracle=h.oracle_spec,
+                oracle_name=oracle_name,
+                oracle_version=oracle_version,
+                oracle_device=h.oracle_device,
+                oracle_python=config.getoption("oracle_python") or "",
+                isolation=h.isolation,
+                torch=torch.__version__,
+                numpy=numpy.__version__,
+                python=platform.python_version(),
+                platform=platform.platform(),
+                hypothesis_profile=state.profile,
+                seed=state.seed,
+                workers=int(config.getoption("numprocesses", None) or 0),
+                argv=[str(a) for a in sys.argv],
+                manifest=h.manifest.path,
+                not_run=h.not_run_reason,
+                engine_failed=h.engine_failed,
+            )
+        ],
     )
 
 
@@ -243,11 +330,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [i for i in items if i not in empty]
 
 
+def _planned(target: Target) -> PlannedTest:
+    return PlannedTest(
+        test=target.id, scenario=target.scenario.id, area=target.scenario.area, cases=target.size
+    )
+
+
+def _write_plan(state: State, planned: list[PlannedTest]) -> None:
+    if state.plan or not state.writes:
+        return
+    state.plan = {p.test: p for p in planned}
+    rec.append(state.results_path, [rec.PlanRecord(run_id=state.harness.run_id, tests=planned)])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Serial run: the plan is what this process collected."""
+    state = session.config.stash.get(STATE, None)
+    if state is None or not state.active or not state.controller:
+        return
+    if not _distributed(session.config):
+        found = [item.callspec.params["conformance_target"] for item in session.items if _target_of(item)]
+        _write_plan(state, [_planned(t) for t in found])
+
+
+def _target_of(item: pytest.Item) -> bool:
+    return isinstance(
+        getattr(getattr(item, "callspec", None), "params", {}).get("conformance_target"), Target
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """xdist controller: the plan is what the first worker collected (all collect the same)."""
+    state = node.config.stash.get(STATE, None)
+    if state is None or not state.active or state.plan:
+        return
+    by_id = {t.id: t for t in targets(selected_scenarios(node.config))}
+    found = [by_id[m[1]] for m in map(_TEST_ID.search, ids) if m and m[1] in by_id]
+    _write_plan(state, [_planned(t) for t in found])
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """xdist: hand the run id and the seed to each worker."""
-    state = node.config.stash[STATE]
-    node.workerinput["tensorspec"] = {"run_id": state.harness.run_id, "seed": state.seed}
+    """xdist: hand the run id, the seed and whether the engine could start to each worker."""
+    h = node.config.stash[STATE].harness
+    node.workerinput["tensorspec"] = {
+        "run_id": h.run_id,
+        "seed": node.config.stash[STATE].seed,
+        "engine_failed": h.engine_failed,
+    }
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -255,14 +386,22 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if state is None or not state.active:
         return []
     h = state.harness
-    if h.not_run_reason:
-        sides = [f"engine {h.engine_spec} on {h.device}", f"oracle {h.oracle_spec} on {h.oracle_device}"]
-    else:
-        sides = [f"engine {describe(h.engine)}", f"oracle {describe(h.oracle)}"]
-    lines = [f"tensorspec: {sides[0]}", f"tensorspec: {sides[1]}"]
-    lines.append(f"tensorspec: hypothesis profile {state.profile!r}, seed {state.seed}")
-    lines.append(f"tensorspec: manifest {h.manifest.path} ({len(h.manifest.entries)} entries)")
-    lines.append(f"tensorspec: results -> {state.results_path}")
+
+    def side(label: str, spec: str, device: str, info: Any) -> str:
+        if h.not_run_reason:
+            return f"tensorspec: {label} {spec} on {device}"
+        if isinstance(info, Failure):
+            return f"tensorspec: {label} {spec} on {device} COULD NOT START: {info.reason}"
+        return f"tensorspec: {label} {info.description}"
+
+    lines = [
+        side("engine", h.engine_spec, h.device, None if h.not_run_reason else h.engine_info),
+        side("oracle", h.oracle_spec, h.oracle_device, None if h.not_run_reason else h.oracle_info),
+        f"tensorspec: isolation {h.isolation!r}, hypothesis profile {state.profile!r}, seed {state.seed}",
+        f"tensorspec: manifest {h.manifest.path} ({len(h.manifest.entries)} entries)",
+    ]
+    if state.writes:
+        lines.append(f"tensorspec: results -> {state.results_path}")
     if h.not_run_reason:
         lines.append(f"tensorspec: {h.not_run_reason}")
     return lines
@@ -270,12 +409,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def selected_scenarios(config: pytest.Config) -> list[Scenario]:
     """The registered scenarios after --area and --scenario filters (spec areas imported first)."""
-    for area in AREAS:
-        try:
-            importlib.import_module(f"spec.{area}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"spec.{area}":
-                raise
+    all_scenarios()
     areas = set(config.getoption("area") or AREAS)
     patterns = config.getoption("scenario") or ["*"]
     return [
@@ -295,9 +429,10 @@ def check_target(config: pytest.Config, target: Target) -> None:
     """The body of every conformance test: run, record, then fail or skip as the verdicts say."""
     state = config.stash[STATE]
     outcome = state.harness.run_target(target)
-    results.append_all(state.results_path, outcome.records)
+    if state.writes:
+        rec.append(state.results_path, outcome.records)
     if outcome.failures:
-        more = outcome.counts["fail"] + outcome.counts["error"] - 1
+        more = outcome.counts[Status.FAIL] + outcome.counts[Status.ERROR] - 1
         tail = f"\n(and {more} more failing cases in this test; see {state.results_path})" if more else ""
         pytest.fail(outcome.failures[0] + tail, pytrace=False)
     if outcome.skip_reason:
@@ -306,52 +441,119 @@ def check_target(config: pytest.Config, target: Target) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_handlecrashitem(crashitem: str, report: Any, sched: Any) -> None:
-    """xdist: a worker died inside a test; record it as `error` (earlier records stay)."""
-    config = sched.config if hasattr(sched, "config") else None
+    """xdist: a worker died inside a test (something in the pytest process itself crashed: the
+    oracle, or the engine under --isolation none): record every case of that test as `error`."""
+    config = getattr(sched, "config", None)
     state = config.stash.get(STATE, None) if config is not None else None
-    if state is None or not state.active:
+    if state is None or not state.active or not state.writes:
         return
-    target_id = crashitem.rsplit("[", 1)[-1].rstrip("]")
-    sid = re.sub(r"-\d+of\d+$", "", target_id)
-    reason = f"worker crashed while running {crashitem}"
-    record = state.harness.record(REGISTRY[sid], "error", 1, reason=reason, seed=None, test=target_id)
-    results.append(state.results_path, record)
+    match = _TEST_ID.search(crashitem)
+    target_id = match[1] if match else crashitem
+    planned = state.plan.get(target_id)
+    sid = planned.scenario if planned else re.sub(r"-\d+of\d+$", "", target_id)
+    sc = REGISTRY.get(sid)
+    count = planned.cases if planned and planned.cases is not None else 1
+    h = state.harness
+    reason = f"the pytest worker died while running {crashitem}: its {count} case(s) were not checked"
+    rec.append(
+        state.results_path,
+        [
+            CaseRecord(
+                run_id=h.run_id,
+                engine=h.engine_spec,
+                oracle=h.oracle_spec,
+                device=h.device,
+                oracle_device=h.oracle_device,
+                area=sc.area if sc else sid.split(".", 1)[0],
+                scenario=sid,
+                test=target_id,
+                status=Status.ERROR,
+                count=count,
+                cause=reason.split(":", 1)[0],
+                reason=reason,
+            )
+        ],
+    )
+
+
+def account(plan: dict[str, PlannedTest], records: list[CaseRecord]) -> list[TestAccount]:
+    """Every planned test's cases by what happened to them (tests recorded but not planned too)."""
+    accounts = {
+        p.test: TestAccount(test=p.test, scenario=p.scenario, area=p.area, collected=p.cases)
+        for p in plan.values()
+    }
+    kind = {Status.UNSUPPORTED: "unsupported", Status.NOT_RUN: "not_run", Status.ERROR: "error"}
+    for r in records:
+        if r.status is Status.STALE:
+            continue
+        a = accounts.get(r.test)
+        if a is None:
+            a = accounts[r.test] = TestAccount(test=r.test, scenario=r.scenario, area=r.area, collected=None)
+        a.finished = True
+        name = kind.get(r.status, "checked")
+        setattr(a, name, getattr(a, name) + r.count)
+    return list(accounts.values())
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Controller: record stale manifest entries (failing the run under `ci`), then `end`."""
+    """Stop the engine processes; controller: stale entries (failing a `ci` run), then `end`."""
     state = session.config.stash.get(STATE, None)
-    if state is None or not state.active or not state.controller:
+    if state is None or not state.active:
         return
     h = state.harness
-    records = [r for r in results.read(state.results_path) if r.get("run_id") == h.run_id]
+    h.close()
+    if not state.controller or not state.writes:
+        return
+    found = [r for r in rec.records(state.results_path) if r.run_id == h.run_id]
+    cases = [r for r in found if isinstance(r, CaseRecord)]
     finite = {sid for sid, sc in REGISTRY.items() if sc.finite}
-    state.stale = stale_records(h.manifest, records, finite)
-    results.append_all(state.results_path, state.stale)
-    if state.profile == "ci" and session.exitstatus == 0 and any(not r["flaky"] for r in state.stale):
+    state.stale = stale_records(h.manifest, cases, finite)
+    rec.append(state.results_path, state.stale)
+    if state.profile == "ci" and session.exitstatus == 0 and any(not r.flaky for r in state.stale):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    started = next((r["started"] for r in records if r.get("kind") == "run"), None)
+    state.accounts = account(state.plan, cases)
+    if session.exitstatus == 0 and any(a.missing for a in state.accounts):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    started = next((r.started for r in found if isinstance(r, rec.RunRecord)), None)
     finished = datetime.now(UTC)
     duration = (finished - datetime.fromisoformat(started)).total_seconds() if started else None
-    results.append(
+    rec.append(
         state.results_path,
-        {
-            "kind": "end",
-            "run_id": h.run_id,
-            "finished": finished.isoformat(timespec="seconds"),
-            "duration_s": duration,
-            "exitstatus": int(session.exitstatus),
-        },
+        [
+            rec.EndRecord(
+                run_id=h.run_id,
+                finished=finished.isoformat(timespec="seconds"),
+                duration_s=duration,
+                exitstatus=int(session.exitstatus),
+                tests=state.accounts,
+            )
+        ],
     )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
-    if state is None or not state.active or not state.controller:
+    if state is None or not state.active or not state.controller or not state.writes:
         return
     if state.stale:
         terminalreporter.section("tensorspec: stale manifest entries")
         for r in state.stale:
-            terminalreporter.write_line(("(flaky) " if r["flaky"] else "") + r["reason"])
+            terminalreporter.write_line(("(flaky) " if r.flaky else "") + r.reason)
+    missing = [a for a in state.accounts if a.missing]
+    if missing:
+        terminalreporter.section("tensorspec: cases not recorded")
+        for a in missing:
+            what = "not finished" if a.collected is None else f"{a.missing} of {a.collected} cases missing"
+            terminalreporter.write_line(f"{a.test}: {what}")
+    totals = {
+        k: sum(getattr(a, k) for a in state.accounts) for k in ("checked", "unsupported", "not_run", "error")
+    }
+    collected = sum(a.collected or 0 for a in state.accounts)
+    terminalreporter.write_line(
+        "tensorspec cases: "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in totals.items())
+        + f" of {collected} collected"
+        + (" (+ drawn)" if any(a.collected is None for a in state.accounts) else "")
+    )
     terminalreporter.write_line(f"tensorspec results: {state.results_path}")

@@ -31,7 +31,12 @@ def _run(engine: Any, scenario_ids: tuple[str, ...], **harness_options: Any) -> 
 
 def _failing_fields(found: list[TargetResult]) -> set[str]:
     return {
-        d["field"] for res in found for r in res.records if r["status"] == "fail" for d in r["differences"]
+        d["field"]
+        for res in found
+        for r in res.records
+        if r.status == "fail"
+        for example in r.examples
+        for d in example.differences
     }
 
 
@@ -62,5 +67,5 @@ def test_unsupported_capability_is_recorded_and_skipped_never_passed() -> None:
     (res,) = _run(NoViews(), ("memory.views",))[:1]
     assert res.counts["pass"] == 0
     assert res.skip_reason == f"{NoViews().name} lacks capability views"
-    assert {r["status"] for r in res.records} == {"unsupported"}
-    assert res.records[0]["count"] == res.counts["unsupported"] > 0
+    assert {r.status for r in res.records} == {"unsupported"}
+    assert res.records[0].count == res.counts["unsupported"] > 0

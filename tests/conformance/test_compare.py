@@ -114,7 +114,7 @@ def test_cross_device_tolerance_is_looser() -> None:
     [
         ('[[divergence]]\nscenario = "a.b"\n', "reason"),
         ('[[divergence]]\nscenario = "a.b"\nreason = "r"\nmatches = {}\n', "unknown keys"),
-        ('[[divergence]]\nscenario = "a.b"\nreason = "r"\nfields = ["values"]\n', "unknown fields"),
+        ('[[divergence]]\nscenario = "a.b"\nreason = "r"\nfields = ["values"]\n', "key 'fields': unknown"),
         ('[[entry]]\nscenario = "a.b"\n', "top-level"),
     ],
 )

@@ -13,7 +13,10 @@ from broken_engines import BrokenEngine, Float64ForPythonFloats, RowMajorStrides
 
 from conformance.engines import get_engine
 from conformance.manifest import Manifest
-from conformance.runner import Harness, Target, stale_records, targets
+from conformance import reproduction
+from conformance.manifest import stale_records
+from conformance.records import CaseRecord, Status
+from conformance.runner import Harness, Target, targets
 from spec.engine import DTYPES
 from spec.scenario import REGISTRY
 
@@ -35,34 +38,38 @@ def _manifest(tmp_path: Path, text: str) -> Manifest:
     return Manifest.load(path)
 
 
-def _statuses(records: list[dict[str, Any]]) -> dict[str, int]:
+def _statuses(records: list[CaseRecord]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in records:
-        counts[r["status"]] = counts.get(r["status"], 0) + r["count"]
+        counts[r.status] = counts.get(r.status, 0) + r.count
     return counts
 
 
 def test_torch_against_itself_passes_with_aggregated_pass_records() -> None:
     res = Harness("torch", "torch", profile="ci").run_target(targets([TOY["toy_add"]])[0])
     assert not res.failures
-    assert [r["status"] for r in res.records] == ["pass"]
-    assert res.records[0]["count"] == len(list(TOY["toy_add"].cases())) == res.counts["pass"]
+    assert [r.status for r in res.records] == ["pass"]
+    assert res.records[0].count == len(list(TOY["toy_add"].cases())) == res.counts["pass"]
 
 
 def test_divergence_records_the_case_fields_and_a_reproduction() -> None:
     res = Harness(Float64ForPythonFloats(), "torch", profile="ci").run_target(targets([TOY["toy_add"]])[0])
-    fails = [r for r in res.records if r["status"] == "fail"]
-    assert fails and len(res.failures) == res.counts["fail"]
-    first = fails[0]
-    assert eval(first["case"])["scalar"] == 2.5  # only Python floats diverge
-    assert {d["field"] for d in first["differences"]} == {"dtype"}
-    assert {r["params"]["dtype"] for r in fails} == _widened_by_python_float()
-    assert "from toy_scenarios.promotion import toy_add" in first["reproduction"]
+    fails = [r for r in res.records if r.status == "fail"]
+    assert fails and len(res.failures) == res.counts["fail"] == sum(r.count for r in fails)
+    assert {r.cause for r in fails} == {
+        "dtype result.dtype: float64 vs float32",
+        "dtype result.dtype: float64 vs float16",
+    }
+    first = fails[0].examples[0]
+    assert eval(first.case)["scalar"] == 2.5  # only Python floats diverge
+    assert {d["field"] for d in first.differences} == {"dtype"}
+    assert {c["dtype"] for r in fails for c in r.cases} == _widened_by_python_float()
+    assert "from toy_scenarios.promotion import toy_add" in first.reproduction
 
 
 def test_reproduction_runs_as_is_and_shows_the_difference(subprocess_env: dict[str, str]) -> None:
     harness = Harness(Float64ForPythonFloats(), "torch")
-    script = harness.reproduction(TOY["toy_add"], {"dtype": "float32", "scalar": 2.5})
+    script = reproduction.script(harness, TOY["toy_add"], {"dtype": "float32", "scalar": 2.5})
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=subprocess_env)
     assert run.returncode == 0, run.stderr
     assert "DIFFERENCE dtype result.dtype: engine float64 | oracle float32" in run.stdout
@@ -73,9 +80,12 @@ def test_drawn_divergence_shrinks_to_a_minimal_case() -> None:
         targets([TOY["toy_drawn_add"]])[0]
     )
     assert res.counts["fail"] == 1
-    (fail,) = [r for r in res.records if r["status"] == "fail"]
-    assert eval(fail["case"]) == {"dtype": "float32", "value": 0}  # hypothesis' simplest failing case
-    assert fail["seed"] is None or isinstance(fail["seed"], int | str)
+    (fail,) = [r for r in res.records if r.status == "fail"]
+    assert eval(fail.examples[0].case) == {
+        "dtype": "float32",
+        "value": 0,
+    }  # hypothesis' simplest failing case
+    assert fail.seed is None or isinstance(fail.seed, int | str)
 
 
 def test_manifest_entry_makes_the_divergence_expected(tmp_path: Path) -> None:
@@ -95,9 +105,9 @@ reason = "this engine widens Python floats to float64"
     assert not res.failures
     assert _statuses(res.records)["expected"] == len(_widened_by_python_float())
     assert all(
-        r["reason"] == "this engine widens Python floats to float64"
+        r.reason == "this engine widens Python floats to float64"
         for r in res.records
-        if r["status"] == "expected"
+        if r.status == "expected"
     )
     assert stale_records(manifest, res.records, {"promotion.toy_add"}) == []
 
@@ -132,11 +142,11 @@ flaky = true
     )
     res = Harness("torch", "torch", manifest=manifest).run_target(targets([TOY["toy_add"]])[0])
     stale = stale_records(manifest, res.records, {"promotion.toy_add"})
-    assert [(r["status"], r["manifest_entry"], r["flaky"]) for r in stale] == [
+    assert [(r.status, r.manifest_entry, r.flaky) for r in stale] == [
         ("stale", manifest.entries[0].label, False),
         ("stale", manifest.entries[1].label, True),
     ]
-    assert "all 3 matching cases agree" in stale[0]["reason"] and "matches no case" in stale[1]["reason"]
+    assert "all 3 matching cases agree" in stale[0].reason and "matches no case" in stale[1].reason
 
 
 class BrokenObservation(BrokenEngine):
@@ -151,8 +161,8 @@ class BrokenObservation(BrokenEngine):
 def test_adapter_crash_loses_only_that_case() -> None:
     res = Harness(BrokenObservation(), "torch").run_target(targets([TOY["toy_observed_outside"]])[0])
     assert res.counts == {"pass": 1, "error": 1}
-    (error,) = [r for r in res.records if r["status"] == "error"]
-    assert error["reason"].startswith("engine broken-BrokenObservation crashed: KeyError: 'adapter bug' (at ")
+    (error,) = [r for r in res.records if r.status == "error"]
+    assert error.reason.startswith("engine broken-BrokenObservation raised KeyError: 'adapter bug' (at ")
     assert res.failures  # an error fails the test
 
 
@@ -160,9 +170,9 @@ def test_case_timeout_records_an_error_and_moves_on() -> None:
     harness = Harness(BrokenEngine(), "torch", timeout_s=0.3)
     res = harness.run_target(targets([REGISTRY["promotion.toy_sleep"]])[0])
     assert res.counts == {"pass": 1, "error": 1}
-    (error,) = [r for r in res.records if r["status"] == "error"]
-    assert error["reason"] == "timeout: engine broken-BrokenEngine took over 0.3s"
-    assert error["duration_s"] < 5
+    (error,) = [r for r in res.records if r.status == "error"]
+    assert error.reason == "timeout: broken-BrokenEngine took over 0.3s"
+    assert error.duration_s < 5
 
 
 class NoBfloat16(BrokenEngine):
@@ -175,8 +185,8 @@ def test_unsupported_dtype_is_recorded_per_case_not_passed() -> None:
     res = Harness(NoBfloat16(), "torch").run_target(targets([TOY["toy_add"]])[0])
     assert res.counts["unsupported"] == 3  # bfloat16 with each of the three scalars
     assert res.counts["pass"] == len(list(TOY["toy_add"].cases())) - 3
-    (unsupported,) = [r for r in res.records if r["status"] == "unsupported"]
-    assert unsupported["reason"] == "dtype bfloat16 unsupported by broken-NoBfloat16 on cpu"
+    (unsupported,) = [r for r in res.records if r.status == "unsupported"]
+    assert unsupported.reason == "dtype bfloat16 unsupported by broken-NoBfloat16 on cpu"
 
 
 def test_not_run_records_every_case_and_skips() -> None:
@@ -197,9 +207,9 @@ def test_large_finite_domains_are_chunked_for_xdist() -> None:
 
 def test_strides_difference_is_reported_in_its_field() -> None:
     res = Harness(RowMajorStrides(), "torch").run_target(targets([REGISTRY["promotion.toy_view"]])[0])
-    (fail,) = [r for r in res.records if r["status"] == "fail"]
-    assert eval(fail["case"]) == {"transpose": True}
-    assert [d["field"] for d in fail["differences"]] == ["strides"]
+    (fail,) = [r for r in res.records if r.status == "fail"]
+    assert eval(fail.examples[0].case) == {"transpose": True}
+    assert [d["field"] for d in fail.examples[0].differences] == ["strides"]
 
 
 def test_engine_registry_resolves_names_and_import_paths() -> None:
@@ -219,5 +229,5 @@ def test_a_strategy_that_fails_is_an_error_not_a_pass() -> None:
     )
     assert res.counts == {"error": 1}
     (error,) = res.records
-    assert error["reason"].startswith("hypothesis: ")
+    assert error.reason.startswith("hypothesis: ")
     assert res.failures and "Traceback" in res.failures[0]

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import torch
 
-from conformance import results
+from conformance import records as rec
+from conformance.records import CaseRecord, EndRecord, RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY = ["--scenario-module", "toy_scenarios.promotion", "--scenario", "promotion.toy_*"]
@@ -23,15 +24,15 @@ def _pytest(env: dict[str, str], results_path: Path, *args: str) -> subprocess.C
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
-    return list(results.read(path))
+def _records(path: Path) -> list[Any]:
+    return rec.records(path)
 
 
-def _count(records: list[dict[str, Any]], status: str, scenario: str | None = None) -> int:
+def _count(records: list[Any], status: str, scenario: str | None = None) -> int:
     return sum(
-        r["count"]
+        r.count
         for r in records
-        if r["kind"] == "case" and r["status"] == status and scenario in (None, r["scenario"])
+        if isinstance(r, CaseRecord) and r.status == status and scenario in (None, r.scenario)
     )
 
 
@@ -50,13 +51,15 @@ def test_worker_death_keeps_what_was_written(tmp_path: Path, subprocess_env: dic
     assert run.returncode == 1, run.stdout + run.stderr
     assert "crashed" in run.stdout
     records = _records(out)
-    assert [r["kind"] for r in records].count("run") == 1 and records[0]["kind"] == "run"
+    assert [type(r) for r in records].count(RunRecord) == 1 and isinstance(records[0], RunRecord)
     assert _count(records, "pass", "promotion.toy_add") == 36
     assert _count(records, "pass", "promotion.toy_drawn_add") > 36
-    crash = [r for r in records if r["kind"] == "case" and r["status"] == "error"]
-    assert [r["scenario"] for r in crash] == ["promotion.toy_crash"]
-    assert crash[0]["reason"].startswith("worker crashed while running")
-    assert records[-1]["kind"] == "end" and records[-1]["exitstatus"] == 1
+    crash = [r for r in records if isinstance(r, CaseRecord) and r.status == "error"]
+    assert [(r.scenario, r.count) for r in crash] == [("promotion.toy_crash", 6)]  # the whole test
+    assert crash[0].reason.startswith("the pytest worker died while running")
+    end = records[-1]
+    assert isinstance(end, EndRecord) and end.exitstatus == 1
+    assert [a.missing for a in end.tests] == [0, 0, 0]
 
 
 def test_header_run_record_and_passes(tmp_path: Path, subprocess_env: dict[str, str]) -> None:
@@ -66,17 +69,17 @@ def test_header_run_record_and_passes(tmp_path: Path, subprocess_env: dict[str, 
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"tensorspec: engine torch {torch.__version__} (cpu;" in run.stdout
     assert f"tensorspec: oracle torch {torch.__version__} (cpu;" in run.stdout
-    assert "tensorspec: hypothesis profile 'ci', seed derandomized" in run.stdout
+    assert "tensorspec: isolation 'engine', hypothesis profile 'ci', seed derandomized" in run.stdout
     records = _records(out)
     run_record = records[0]
-    assert (run_record["engine"], run_record["hypothesis_profile"], run_record["seed"]) == (
+    assert (run_record.engine, run_record.hypothesis_profile, run_record.seed) == (
         "torch",
         "ci",
         "derandomized",
     )
     assert _count(records, "pass", "promotion.toy_add") == 36
     assert _count(records, "pass", "promotion.toy_drawn_add") > 36  # several batches of drawn cases
-    assert records[-1] == {**records[-1], "kind": "end", "exitstatus": 0}
+    assert isinstance(records[-1], EndRecord) and records[-1].exitstatus == 0
 
 
 def test_dev_profile_from_the_environment_gets_a_recorded_seed(
@@ -86,10 +89,10 @@ def test_dev_profile_from_the_environment_gets_a_recorded_seed(
     env = {**subprocess_env, "TENSORSPEC_PROFILE": "dev"}
     run = _pytest(env, out, "--engine", "torch", *TOY[:2], "--scenario", "promotion.toy_drawn_add")
     assert run.returncode == 0, run.stdout + run.stderr
-    seed = _records(out)[0]["seed"]
+    seed = _records(out)[0].seed
     assert isinstance(seed, int)
-    assert f"tensorspec: hypothesis profile 'dev', seed {seed}" in run.stdout
-    assert {r["seed"] for r in _records(out) if r["kind"] == "case"} == {seed}
+    assert f"hypothesis profile 'dev', seed {seed}" in run.stdout
+    assert {r.seed for r in _records(out) if isinstance(r, CaseRecord)} == {seed}
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present: the leg would really run")
@@ -111,7 +114,7 @@ def test_cuda_without_a_device_is_not_run_never_passed(
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" not in run.stdout and "1 skipped" in run.stdout
     assert "sees no CUDA device" in run.stdout
-    statuses = {r["status"] for r in _records(out) if r["kind"] == "case"}
+    statuses = {r.status for r in _records(out) if isinstance(r, CaseRecord)}
     assert statuses == {"not_run"}
     assert _count(_records(out), "not_run") == 36
 
@@ -120,7 +123,7 @@ def test_no_tests_collected_exits_5(tmp_path: Path, subprocess_env: dict[str, st
     out = tmp_path / "none.jsonl"
     run = _pytest(subprocess_env, out, "--engine", "torch", "--scenario", "no.such.scenario")
     assert run.returncode == 5, run.stdout + run.stderr
-    assert _records(out)[-1]["exitstatus"] == 5
+    assert _records(out)[-1].exitstatus == 5
 
 
 @pytest.mark.parametrize(("flaky", "exit_code"), [(False, 1), (True, 0)])
@@ -146,5 +149,5 @@ def test_stale_entries_fail_a_ci_run_unless_flaky(
     )
     assert run.returncode == exit_code, run.stdout + run.stderr
     assert "stale manifest entries" in run.stdout
-    stale = [r for r in _records(out) if r.get("status") == "stale"]
-    assert len(stale) == 1 and stale[0]["flaky"] is flaky and "once diverged" in stale[0]["reason"]
+    stale = [r for r in _records(out) if isinstance(r, CaseRecord) and r.status == "stale"]
+    assert len(stale) == 1 and stale[0].flaky is flaky and "once diverged" in stale[0].reason

@@ -34,7 +34,7 @@ def statuses(engine: Engine, scenario_id: str, max_cases: int = 3) -> set[str]:
     """The statuses the harness records for the first target of a scenario (capability gaps)."""
     target = targets([SCENARIOS[scenario_id]])[0]
     result = harness(engine).run_target(target, max_cases=max_cases)
-    return {r["status"] for r in result.records if r.get("kind") == "case"}
+    return {str(r.status) for r in result.records}
 
 
 def torch_dtype_name(t: torch.Tensor) -> str:

@@ -1,0 +1,137 @@
+"""One test's verdicts gathered into its results records, grouped by cause.
+
+Every case is counted. Passes are counted per manifest entry (so that stale entries can be found);
+every other case is listed by its parameters in the record of its (status, cause, manifest entry,
+reason), and the first EXAMPLES_PER_CAUSE of each such record are kept in full (outcomes,
+differences, reproduction), so group sizes are exact while the file stays small.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from conformance import reproduction
+from conformance.compare import render_array
+from conformance.records import CaseRecord, Example, Status
+from conformance.verdicts import Verdict
+from spec.outcome import Outcome, message_key
+from spec.scenario import Case
+
+if TYPE_CHECKING:
+    from conformance.runner import Harness, Target, TargetResult
+
+EXAMPLES_PER_CAUSE = 3
+"""Cases of each cause recorded in full (the rest by their parameters)."""
+MESSAGES = 20
+"""Failure messages kept per test for pytest's output (counts have them all)."""
+
+_SKIPPED = (Status.UNSUPPORTED, Status.NOT_RUN)
+
+GroupKey = tuple[Status, str, str | None, str]
+
+
+class Tally:
+    def __init__(self, harness: Harness, target: Target) -> None:
+        self.harness, self.target = harness, target
+        self.counts: Counter[str] = Counter()
+        self.groups: dict[GroupKey, CaseRecord] = {}
+        self.failures: list[str] = []
+
+    def message(self, v: Verdict) -> str:
+        return reproduction.message(self.harness, self.target.scenario, v)
+
+    def _group(self, status: Status, cause: str, label: str | None, reason: str) -> CaseRecord:
+        key = (status, cause, label, reason)
+        record = self.groups.get(key)
+        if record is None:
+            h, sc = self.harness, self.target.scenario
+            record = self.groups[key] = CaseRecord(
+                run_id=h.run_id,
+                engine=h.engine_spec,
+                oracle=h.oracle_spec,
+                device=h.device,
+                oracle_device=h.oracle_device,
+                area=sc.area,
+                scenario=sc.id,
+                test=self.target.id,
+                status=status,
+                count=0,
+                cause=cause,
+                reason=reason,
+                manifest_entry=label,
+                seed=None if sc.finite or self.target.cases is not None else h.seed,
+            )
+        return record
+
+    def add(self, v: Verdict) -> None:
+        self.counts[v.status] += 1
+        if v.status in (Status.FAIL, Status.ERROR) and len(self.failures) < MESSAGES:
+            self.failures.append(self.message(v))
+        label = v.entry.label if v.entry is not None else None
+        detailed = v.status not in (Status.PASS, *_SKIPPED)
+        reason = v.reason if v.status is not Status.PASS else ""
+        record = self._group(v.status, v.cause if detailed else "", label, reason)
+        record.count += 1
+        record.duration_s += v.duration_s
+        if detailed:
+            record.cases.append(params(v.case))
+            if len(record.examples) < EXAMPLES_PER_CAUSE:
+                record.examples.append(self.example(v))
+
+    def example(self, v: Verdict) -> Example:
+        sc = self.target.scenario
+        return Example(
+            case=repr(v.case),
+            params=params(v.case),
+            differences=[d.as_dict() for d in v.diffs],
+            engine_outcome=render_outcome(v.engine),
+            oracle_outcome=render_outcome(v.oracle),
+            reproduction=reproduction.script(self.harness, sc, v.case),
+            detail=v.detail[-4000:],
+        )
+
+    def bulk(self, status: Status, count: int, reason: str, detail: str = "") -> None:
+        """`count` cases with one status and reason, none of them run."""
+        self.counts[status] += count
+        if status is Status.ERROR:
+            self.failures.append(f"{self.target.id}: error: {reason} ({count} case(s) not run)\n{detail}")
+        record = self._group(status, message_key(reason) if status is Status.ERROR else "", None, reason)
+        record.count += count
+        if detail and not record.examples:
+            record.examples.append(Example(case="", detail=detail[-4000:]))
+
+    def result(self, skip_reason: str = "") -> TargetResult:
+        from conformance.runner import TargetResult
+
+        records = list(self.groups.values())
+        for r in records:
+            r.duration_s = round(r.duration_s, 6)
+        checked = sum(n for status, n in self.counts.items() if status not in _SKIPPED)
+        if not skip_reason and not checked and self.counts:
+            skip_reason = "; ".join(sorted({r.reason for r in records if r.status in _SKIPPED}))
+        return TargetResult(records, self.counts, self.failures, skip_reason)
+
+
+def params(case: Case) -> dict[str, Any]:
+    """A case's scalar parameters (dtype, op, kind...): what manifests match and reports group by."""
+    return {k: v for k, v in case.items() if v is None or isinstance(v, str | int | float | bool)}
+
+
+def render_outcome(outcome: Outcome | None) -> dict[str, str] | None:
+    """An Outcome as short strings, for the results records and reports."""
+    if outcome is None:
+        return None
+    out: dict[str, str] = {}
+    if outcome.error is not None:
+        out["error"] = f"{outcome.error.type}: {outcome.error.message}"
+    for name, t in outcome.tensors.items():
+        layout = f" stride={t.strides} offset={t.storage_offset}" if t.strides is not None else ""
+        out[f"tensor {name}"] = f"{t.dtype}{list(t.shape)}{layout} {render_array(t.value)}"
+    for name, g in outcome.grads.items():
+        out[f"grad {name}"] = "None" if g is None else f"{g.dtype}{list(g.shape)} {render_array(g.value)}"
+    if outcome.aliasing is not None:
+        out["aliasing"] = repr(sorted(sorted(group) for group in outcome.aliasing))
+    for name, value in outcome.facts.items():
+        out[f"fact {name}"] = repr(value)[:200]
+    return out
