@@ -5,8 +5,11 @@ Started by `conformance.isolation.EngineProcess`, it talks to its supervisor ove
 the supervisor sends to a log file (its tail explains a crash). The conversation:
 
     supervisor                              child
-    ("start", spec, device, paths, modules) ("ready", EngineInfo) | ("start_failed", Failure)
-    ("run", scenario_id, module, cases)     ("case", i, Outcome | Failure) for each case, then ("done",)
+    ("start", spec, device, paths,          ("ready", EngineInfo) | ("start_failed", Failure)
+     modules, progress file)
+    ("run", serial, scenario_id, module,    ("cases", serial, [(index, Outcome | Failure), ...]) in
+     [(index, case), ...])                  chunks, then ("done", serial); before each case the
+                                            progress file holds (serial, index)
     ("stop",) or end of file                exits
 
 Every exception escaping a scenario, BaseException included (an adapter's SystemExit), is that
@@ -20,11 +23,19 @@ import contextlib
 import ctypes
 import faulthandler
 import importlib
+import mmap
 import os
+import pickle
 import signal
+import struct
 import sys
+import time
 from multiprocessing.connection import Connection
 from typing import Any
+
+PROGRESS = "<qq"
+"""(batch serial, case index) written before each case into the file the supervisor shares
+(conformance.isolation.Progress): the case in flight when the child crashes or hangs."""
 
 
 def _die_with_parent(parent: int) -> None:
@@ -36,15 +47,21 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+FLUSH_S = 0.02
+"""Results are sent in chunks: at the end of a batch, or once this long has passed since the last."""
+
+
 def serve(conn: Connection) -> int:
     """Start the engine as asked, then run batches until told to stop."""
     from conformance.engines import EngineUnavailable, get_engine
     from conformance.execution import EngineInfo, Failure, run_case, summary
 
-    _, spec, device, paths, modules = conn.recv()
+    _, spec, device, paths, modules, progress_path = conn.recv()
     for path in reversed(paths):
         if path not in sys.path:
             sys.path.insert(0, path)
+    with open(progress_path, "r+b") as fh:
+        progress = mmap.mmap(fh.fileno(), struct.calcsize(PROGRESS))
     try:
         from spec.scenario import REGISTRY, all_scenarios
 
@@ -70,21 +87,42 @@ def serve(conn: Connection) -> int:
             return 0
         if message[0] != "run":
             return 0
-        _, sid, module, cases = message
+        _, serial, sid, module, cases = message
         if sid not in REGISTRY:  # a scenario from outside spec/ (a test's toy module): import it here too
             with contextlib.suppress(Exception):
                 importlib.import_module(module)
         scenario = REGISTRY.get(sid)
-        for i, case in enumerate(cases):
+        done: list[tuple[int, Any]] = []
+        flushed = time.monotonic()
+        for index, case in cases:
+            struct.pack_into(PROGRESS, progress, 0, serial, index)
             if scenario is None:
                 result: Any = Failure("protocol", f"scenario {sid} is not registered in the engine's process")
             else:
                 result = run_case(scenario, engine, case)
+            done.append((index, result))
+            if time.monotonic() - flushed >= FLUSH_S:
+                _send(conn, serial, done)
+                done, flushed = [], time.monotonic()
+        _send(conn, serial, done)
+        conn.send(("done", serial))
+
+
+def _send(conn: Connection, serial: int, done: list[tuple[int, Any]]) -> None:
+    """One chunk of results; an Outcome that does not pickle is that case's Failure, not a crash."""
+    from conformance.execution import Failure, summary
+
+    if not done:
+        return
+    try:
+        conn.send(("cases", serial, done))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        for index, result in done:
             try:
-                conn.send(("case", i, result))
-            except Exception as exc:  # an Outcome holding something that does not pickle
-                conn.send(("case", i, Failure("protocol", f"outcome could not be sent: {summary(exc)}")))
-        conn.send(("done",))
+                conn.send(("cases", serial, [(index, result)]))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                failure = Failure("protocol", f"the outcome could not be sent: {summary(exc)}")
+                conn.send(("cases", serial, [(index, failure)]))
 
 
 def main(argv: list[str]) -> int:

@@ -24,20 +24,24 @@ with multiprocessing.connection's framing and subprocess.Popen is all that is ne
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import os
 import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from conformance.child import PROGRESS
 from conformance.execution import EngineInfo, Failure, Result
 from spec.scenario import Case, Scenario
 
@@ -46,6 +50,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STDERR_TAIL = 4000
 """Bytes of the child's stderr kept to explain a crash."""
+
+POLL_S = 0.25
+"""How often the supervisor looks at the child's progress while it waits for answers."""
+
+
+class Progress:
+    """Two int64 in a shared file: (batch serial, index of the case in flight), written by the child
+    before each case, so that a crash or hang is pinned to its case while the child reports its
+    results in chunks (one message per case would cost a third of the child's time)."""
+
+    FORMAT = PROGRESS
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(prefix="tensorspec-progress-", delete=False)  # noqa: SIM115
+        self._file.write(b"\xff" * struct.calcsize(self.FORMAT))
+        self._file.flush()
+        self.path = self._file.name
+        self._map = mmap.mmap(self._file.fileno(), struct.calcsize(self.FORMAT))
+
+    def read(self) -> tuple[int, int]:
+        return struct.unpack_from(self.FORMAT, self._map)
+
+    def close(self) -> None:
+        self._map.close()
+        self._file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
 
 
 def _harness_paths() -> list[str]:
@@ -112,7 +143,10 @@ class EngineProcess:
         self._conn: Connection | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the supervisor
         self._log_start = 0
+        self._progress = Progress()
         self._batch: tuple[Scenario, list[Case]] | None = None
+        self._sent: Failure | None = None
+        self._serial = 0  # numbers the batches sent, so that a late answer is never mistaken
         self._busy = False  # a batch is running in the child
 
     # --- the child's life -------------------------------------------------------------------
@@ -143,7 +177,15 @@ class EngineProcess:
             child_end.close()
         self.starts += 1
         self._conn = Connection(parent_end.detach())
-        self._conn.send(("start", self.spec, self.device, _harness_paths(), self.scenario_modules))
+        start = (
+            "start",
+            self.spec,
+            self.device,
+            _harness_paths(),
+            self.scenario_modules,
+            self._progress.path,
+        )
+        self._conn.send(start)
         answer = self._receive(time.monotonic() + self.start_timeout_s)
         if isinstance(answer, Failure):
             what = "did not start within" if answer.kind == "timeout" else "died while starting"
@@ -181,6 +223,7 @@ class EngineProcess:
                 pass
         self.kill()
         self._log.close()
+        self._progress.close()
 
     def stderr_tail(self) -> str:
         """The end of what the current (or last) child wrote to stderr or stdout."""
@@ -190,11 +233,12 @@ class EngineProcess:
         self._log.seek(start)
         return self._log.read(end - start).decode("utf-8", "replace")
 
-    def _receive(self, deadline: float) -> Any:
-        """The child's next message, or a Failure (timeout: it was killed; crash: it died)."""
+    def _receive(self, until: float, *, quiet: bool = False) -> Any:
+        """The child's next message by `until`; None if none came and `quiet` (the deadline lies
+        later); else a Failure (timeout: the child was killed; crash: it died)."""
         assert self._conn is not None and self._proc is not None
         try:
-            ready = self._conn.poll(max(deadline - time.monotonic(), 0))
+            ready = self._conn.poll(max(until - time.monotonic(), 0))
             if ready:
                 return self._conn.recv()
         except (EOFError, OSError):
@@ -202,7 +246,9 @@ class EngineProcess:
         except (pickle.UnpicklingError, AttributeError, ImportError, TypeError) as exc:
             self.kill()
             return Failure("protocol", f"unreadable message from the engine process: {exc}")
-        if not ready:
+        if not ready and quiet and self._proc.poll() is None:
+            return None
+        if not ready and self._proc.poll() is None:
             self.kill()
             return Failure("timeout", "no answer")
         returncode = self._proc.wait()
@@ -215,54 +261,68 @@ class EngineProcess:
     def submit(self, scenario: Scenario, cases: Sequence[Case]) -> None:
         """Send a batch to the child (started if need be); it starts working at once."""
         self._batch = (scenario, list(cases))
-        self._send_batch(0)
+        self._results: dict[int, Result] = {}
+        self._sent = self._send(range(len(cases)))
 
-    def _send_batch(self, first: int) -> Failure | None:
+    def _send(self, indices: Iterable[int]) -> Failure | None:
+        """Send these cases of the batch to the child (starting one if need be); a start Failure."""
         assert self._batch is not None
         scenario, cases = self._batch
         started = self.start()
         if isinstance(started, Failure):
             return started
         assert self._conn is not None
-        self._offset, self._sent_at = first, time.monotonic()
-        self._conn.send(("run", scenario.id, scenario.run.__module__, cases[first:]))
-        self._busy = True
+        self._serial += 1
+        self._conn.send(
+            ("run", self._serial, scenario.id, scenario.run.__module__, [(i, cases[i]) for i in indices])
+        )
+        self._busy, self._sent_at = True, time.monotonic()
         return None
 
     def results(self) -> Iterator[tuple[int, Result]]:
-        """(index, Outcome or Failure) for every case of the submitted batch, in order."""
+        """(index, Outcome or Failure) for every case of the submitted batch, in index order."""
         assert self._batch is not None, "submit() first"
         _, cases = self._batch
-        i = 0
-        failure = None if self._busy else self._send_batch(0)
-        last_answer = time.monotonic()
-        while i < len(cases):
-            if failure is not None:  # the engine cannot start: every remaining case says so
-                yield i, failure
-                i += 1
-                if i < len(cases):
-                    failure = self._send_batch(i)
-                    last_answer = time.monotonic()
+        results, after = self._results, 0  # every index below `after` has been handed out
+        start_failure = self._sent
+        last_move, seen = time.monotonic(), (-1, -1)
+        while after < len(cases):
+            if after in results:
+                yield after, results.pop(after)
+                after += 1
                 continue
-            deadline = min(last_answer + self.case_timeout_s, self._sent_at + (self.batch_timeout_s or 1e12))
-            message = self._receive(deadline)
-            if isinstance(message, Failure):
-                yield i, self._case_failure(message, batch_over=time.monotonic() - self._sent_at)
-                i += 1
-                if i < len(cases):
-                    failure = self._send_batch(i)
-                last_answer = time.monotonic()
+            if start_failure is not None:  # no child: every remaining case says why, one by one
+                results[after] = start_failure
+                start_failure = self._resend(results, after, len(cases))
                 continue
-            if message[0] == "case":
-                last_answer = time.monotonic()
-                yield self._offset + message[1], message[2]
-                i = self._offset + message[1] + 1
-            elif message[0] == "done":
+            now = time.monotonic()
+            if self._progress.read() != seen:
+                seen, last_move = self._progress.read(), now
+            deadline = min(last_move + self.case_timeout_s, self._sent_at + (self.batch_timeout_s or 1e12))
+            message = self._receive(min(deadline, now + POLL_S), quiet=now + POLL_S < deadline)
+            if message is None:  # nothing yet, no deadline passed
+                continue
+            if isinstance(message, Failure):  # the child hung (killed) or died: pin it to its case
+                serial, index = self._progress.read()
+                stuck = index if serial == self._serial and index >= after and index not in results else after
+                results[stuck] = self._case_failure(message, batch_over=time.monotonic() - self._sent_at)
+                start_failure = self._resend(results, after, len(cases))
+                last_move = time.monotonic()
+            elif message[0] == "cases" and message[1] == self._serial:
+                results.update(message[2])
+            elif message[0] == "done" and message[1] == self._serial:
                 self._busy = False
         if self._busy:  # wait for the child's "done" so that the next batch starts clean
-            message = self._receive(time.monotonic() + self.case_timeout_s)
+            while (message := self._receive(time.monotonic() + self.case_timeout_s)) is not None:
+                if isinstance(message, Failure) or (message[0] == "done" and message[1] == self._serial):
+                    break
             self._busy = False
         self._batch = None
+
+    def _resend(self, results: dict[int, Result], after: int, n: int) -> Failure | None:
+        """After a crash or hang: the cases not yet answered go to a fresh child."""
+        pending = [i for i in range(after, n) if i not in results]
+        return self._send(pending) if pending else None
 
     def _case_failure(self, failure: Failure, batch_over: float) -> Failure:
         name = self.info.name if self.info is not None else self.spec
@@ -281,3 +341,4 @@ class EngineProcess:
         if self._busy:
             self.kill()
         self._batch = None
+        self._results = {}
