@@ -48,7 +48,16 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 # --- losses -----------------------------------------------------------------------------------
 
-REDUCTIONS: dict[str, Callable[[Tensor], Tensor]] = {"none": lambda errors: errors, "mean": mean, "sum": sum}
+
+def _mean(errors: Tensor) -> Tensor:
+    """torch.mean (impl's mean of an empty tensor passes on NumPy's "Mean of empty slice" warning,
+    where torch returns nan silently: silenced here)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        return mean(errors)
+
+
+REDUCTIONS: dict[str, Callable[[Tensor], Tensor]] = {"none": lambda errors: errors, "mean": _mean, "sum": sum}
 
 
 def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
@@ -64,22 +73,22 @@ def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     return reduction
 
 
-def _reduce(errors: Tensor, reduction: str) -> Tensor:
+def _reduction(reduction: str) -> str:
     """torch's _Reduction.get_enum: 'none', 'mean' or 'sum' ('elementwise_mean' warns and means 'mean')."""
     if reduction == "elementwise_mean":
         message = "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead."
-        warnings.warn(message, stacklevel=3)
+        warnings.warn(message, stacklevel=4)
         reduction = "mean"
     if reduction not in REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    return REDUCTIONS[reduction](errors)
+    return reduction
 
 
 def _pointwise(
     input: Tensor, target: Tensor, size_average: bool | None, reduce: bool | None, reduction: str
 ) -> tuple[Tensor, Tensor, str]:
     """torch's pointwise losses, in torch's order: a target of another size warns (it will broadcast),
-    the deprecated flags override `reduction`, then input and target broadcast."""
+    the deprecated flags override `reduction`, input and target broadcast, the reduction is checked."""
     if target.size() != input.size():
         warnings.warn(
             f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
@@ -90,7 +99,7 @@ def _pointwise(
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
     expanded_input, expanded_target = broadcast_tensors(input, target)
-    return expanded_input, expanded_target, reduction
+    return expanded_input, expanded_target, _reduction(reduction)
 
 
 def mse_loss(
@@ -105,9 +114,8 @@ def mse_loss(
     input, target, reduction = _pointwise(input, target, size_average, reduce, reduction)
     computed = result_type(input, target)
     if computed.category != dtypes.FLOATING:
-        _reduce(input, reduction)  # torch checks the reduction before the kernel's dtype
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{computed.scalar_type}'")
-    return _reduce((input - target) ** 2, reduction)
+    return REDUCTIONS[reduction]((input - target) ** 2)
 
 
 def l1_loss(
@@ -120,4 +128,4 @@ def l1_loss(
     """torch.nn.functional.l1_loss: |input - target|, reduced; operands of different sizes broadcast,
     with a warning (composite in torch too: integer inputs fail only where mean does)."""
     input, target, reduction = _pointwise(input, target, size_average, reduce, reduction)
-    return _reduce(ops.abs(input - target), reduction)
+    return REDUCTIONS[reduction](ops.abs(input - target))

@@ -20,7 +20,7 @@ __all__ = ["calculate_gain", "kaiming_uniform_", "uniform_"]
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 # torch.nn.init.calculate_gain's table: nonlinearity -> gain(param)
 _GAINS: dict[str, Callable[[float], float]] = {
-    **dict.fromkeys((*_LINEAR, "sigmoid"), lambda _: 1.0),
+    **dict.fromkeys((*_LINEAR, "sigmoid"), lambda _: 1),
     "tanh": lambda _: 5.0 / 3,
     "relu": lambda _: math.sqrt(2.0),
     "leaky_relu": lambda slope: math.sqrt(2.0 / (1 + slope**2)),
@@ -53,7 +53,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """torch.nn.init.uniform_: fill with values from U(a, b), in place, under no_grad."""
     if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
     with no_grad():
         return tensor.copy_(rand(tuple(tensor.shape), dtype=tensor.dtype) * (b - a) + a)
 

@@ -40,9 +40,10 @@ _LABELS = {
 
 def check_nonnegative(nan_ok: bool = False, **values: float) -> None:
     """torch's hyper-parameter checks, in the order given: each must be >= 0 (ValueError "Invalid
-    learning rate: -1"). SGD writes them as `value < 0`, so NaN passes there (nan_ok)."""
+    learning rate: -1"). torch writes them `not 0.0 <= value`, but SGD `value < 0.0`, which NaN passes
+    (nan_ok); a value that does not compare with floats fails as the comparison does (TypeError)."""
     for name, value in values.items():
-        if value < 0 or (not nan_ok and value != value):
+        if value < 0.0 if nan_ok else not 0.0 <= value:  # noqa: SIM300 - torch's form, for its TypeError
             raise ValueError(f"Invalid {_LABELS[name]}: {value}")
 
 
@@ -130,8 +131,8 @@ class Optimizer:
         return {"state": {index[id(p)]: state for p, state in self.state.items()}, "param_groups": groups}
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
-        return "\n".join(lines) + "\n)"
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params")
+        return text + ")"
