@@ -103,8 +103,10 @@ class DataLoader:
         multiprocessing_context: Any = None,
         generator: Generator | None = None,
     ) -> None:
-        if sampler is not None or batch_sampler is not None:
-            raise NotImplementedError("impl's DataLoader has no samplers: use shuffle and generator")
+        if sampler is not None or batch_sampler is not None or batch_size is None:
+            raise NotImplementedError(
+                "impl's DataLoader has no samplers and always batches: use batch_size, shuffle and generator"
+            )
         if num_workers < 0:
             raise ValueError(
                 "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."

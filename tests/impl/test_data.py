@@ -201,6 +201,49 @@ def test_shuffle_without_a_generator_follows_the_default_generator() -> None:
     assert order() == order()
 
 
-def test_samplers_are_refused_rather_than_ignored() -> None:
+@pytest.mark.parametrize("options", [{"sampler": [0, 1]}, {"batch_sampler": [[0, 1]]}, {"batch_size": None}])
+def test_samplers_and_unbatched_loading_are_refused_rather_than_ignored(options: dict[str, Any]) -> None:
+    """Options impl does not model raise NotImplementedError (torch runs them)."""
+    list(torch.utils.data.DataLoader(dataset(torch), **options))
     with pytest.raises(NotImplementedError):
-        impl.utils.data.DataLoader(dataset(impl), sampler=[0, 1])
+        impl.utils.data.DataLoader(dataset(impl), **options)
+
+
+# --- randperm (the shuffle's source) ---------------------------------------------------------------
+
+
+def test_randperm_is_a_permutation_of_torchs_dtype_and_shape() -> None:
+    def program(T: Any) -> Any:
+        drawn = [T.randperm(10), T.randperm(10, dtype=T.float32), T.randperm(0), T.randperm(np.int64(3))]
+        return [[p.dtype, list(p.shape), sorted(p.tolist())] for p in drawn]
+
+    both(program)
+
+
+def test_randperm_follows_its_generator() -> None:
+    def drawn(seed: int) -> list[int]:
+        return impl.randperm(30, generator=impl.Generator().manual_seed(seed)).tolist()
+
+    assert drawn(1) == drawn(1) != drawn(2)
+
+
+BAD_RANDPERMS = {
+    "negative": lambda T: T.randperm(-1),
+    "float-n": lambda T: T.randperm(3.0),
+    "bool-n": lambda T: T.randperm(True),
+    "bool-dtype": lambda T: T.randperm(3, dtype=T.bool),
+    "complex-dtype": lambda T: T.randperm(3, dtype=T.complex64),
+    "int8-overflow": lambda T: T.randperm(129, dtype=T.int8),
+    "uint8-overflow": lambda T: T.randperm(257, dtype=T.uint8),
+    "float16-inexact": lambda T: T.randperm(2050, dtype=T.float16),
+    "int64-requires-grad": lambda T: T.randperm(3, requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("program", BAD_RANDPERMS.values(), ids=BAD_RANDPERMS.keys())
+def test_randperm_bad_arguments_raise_as_torch(program: Callable[[Any], Any]) -> None:
+    assert isinstance(both(program), Exception)
+
+
+def test_randperm_at_its_dtype_limits() -> None:
+    both(lambda T: [sorted(T.randperm(n, dtype=d).tolist()) for n, d in ((128, T.int8), (2049, T.float16))])

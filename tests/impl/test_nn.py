@@ -357,6 +357,17 @@ def test_linear_default_init_is_torchs_distribution(engine: Any) -> None:
     assert np.histogram(weight, bins=10, range=(-bound, bound))[0].min() > 0.9 * weight.size / 10
 
 
+def test_linear_init_draws_from_impls_generator() -> None:
+    """impl.manual_seed makes impl's initialisation reproducible (values are impl's, not torch's)."""
+
+    def drawn() -> list[float]:
+        impl.manual_seed(5)
+        layer = impl.nn.Linear(4, 3)
+        return layer.weight.detach().numpy().ravel().tolist() + layer.bias.detach().numpy().tolist()
+
+    assert drawn() == drawn() and len(set(drawn())) == 15
+
+
 def test_linear_of_zero_in_features_warns_and_has_zero_bias() -> None:
     both(warned(lambda T: T.nn.Linear(0, 2).bias))
 

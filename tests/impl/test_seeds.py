@@ -3,6 +3,10 @@ from the same initial values, and must print the same text (numbers within float
 with the same parameters. The programs live in tests/impl/seeds/ (one module per program, sources
 named there). The seeds' smaller snippets are unit cases here (tensors, NumPy sharing, broadcasting,
 dtypes) and in test_autograd.py (autograd, accumulation, retain_graph).
+
+Where torch runs a fused kernel (nn.Linear's addmm, mse_loss), impl composes the layer from its ops and
+its grad_fn has another name: those names are mapped (FUSED_NODES) before the texts are compared. A
+DataLoader's shuffle order is a random draw like the initial values: torch's is replayed on impl.
 """
 
 from __future__ import annotations
