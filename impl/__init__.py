@@ -8,7 +8,7 @@ storage), ops (arithmetic, reductions, linear algebra) and autograd.
 # ruff: noqa: F401 - this module re-exports torch's public names
 from __future__ import annotations
 
-from impl import autograd
+from impl import autograd, nn, optim, utils
 from impl.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from impl.broadcasting import broadcast_shapes, broadcast_tensors, broadcast_to
 from impl.creation import (
@@ -31,6 +31,7 @@ from impl.creation import (
     randint_like,
     randn,
     randn_like,
+    randperm,
     scalar_tensor,
     tensor,
     zeros,

@@ -528,6 +528,40 @@ def randint(
     return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
 
 
+# randperm's n must be exact in its dtype: n - 1 must fit an integer dtype (torch names its C type), a
+# floating dtype must hold every integer below n (torch checks Half and Float; BFloat16 and Double not)
+_RANDPERM_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int"}
+_RANDPERM_FLOAT_LIMITS = {"float16": ("2049", 2049), "float32": ("2^24+1", 2**24 + 1)}
+
+
+def randperm(
+    n: int,
+    *,
+    generator: Generator | None = None,
+    dtype: dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """torch.randperm: a random permutation of 0..n-1 (int64 unless dtype is given), drawn from
+    `generator` or the default generator (impl's values, not torch's); bool and complex dtypes refused."""
+    _check_device(device)
+    if not isinstance(n, int | np.integer) or isinstance(n, bool):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dtype_ = dtype or dtypes.int64
+    if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX):
+        raise NotImplementedError(f"\"randperm\" not implemented for '{dtype_.scalar_type}'")
+    if dtype_.name in _RANDPERM_C_TYPES and n - 1 > np.iinfo(dtype_.np).max:
+        c_type = _RANDPERM_C_TYPES[dtype_.name]
+        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+    text, limit = _RANDPERM_FLOAT_LIMITS.get(dtype_.name, ("", n))
+    if n > limit:
+        raise RuntimeError(f"n cannot be greater than {text} for {dtype_.scalar_type} type.")
+    values = (generator or default_generator)._rng.permutation(int(n))
+    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
+
+
 def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
     """torch's check_random_bounds: low and high - 1 must lie within the dtype's range."""
     if dtype_.is_complex:

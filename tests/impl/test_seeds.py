@@ -3,6 +3,10 @@ from the same initial values, and must print the same text (numbers within float
 with the same parameters. The programs live in tests/impl/seeds/ (one module per program, sources
 named there). The seeds' smaller snippets are unit cases here (tensors, NumPy sharing, broadcasting,
 dtypes) and in test_autograd.py (autograd, accumulation, retain_graph).
+
+Where torch runs a fused kernel (nn.Linear's addmm, mse_loss), impl composes the layer from its ops and
+its grad_fn has another name: those names are mapped (FUSED_NODES) before the texts are compared. A
+DataLoader's shuffle order is a random draw like the initial values: torch's is replayed on impl.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import contextlib
 import importlib.util
 import io
 import re
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,9 +61,15 @@ def assert_same_output(expected: str, actual: str, rtol: float, atol: float) -> 
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
-def assert_same_run(name: str, *args: Any, rtol: float = 1e-4, atol: float = 1e-4) -> tuple[str, str]:
+def assert_same_run(
+    name: str, *args: Any, rtol: float = 1e-4, atol: float = 1e-4, renamed: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """Run on both and compare; `renamed` maps grad_fn names in torch's text to impl's (each must occur)."""
     expected_text, expected = execute(torch, name, *args)
     actual_text, actual = execute(impl, name, *args)
+    for theirs, ours in (renamed or {}).items():
+        assert theirs in expected_text, f"torch's output no longer shows {theirs}"
+        expected_text = expected_text.replace(theirs, ours)
     assert_same_output(expected_text, actual_text, rtol, atol)
     if not isinstance(expected, tuple):
         expected, actual = (expected,), (actual,)
@@ -68,6 +80,41 @@ def assert_same_run(name: str, *args: Any, rtol: float = 1e-4, atol: float = 1e-
 
 
 RNG = np.random.default_rng(2026)
+# torch's fused kernels (addmm for nn.Linear on a matrix, mse_loss) name their nodes; impl composes those
+# layers from its ops, so its graph shows the composed node instead (see impl/nn/functional.py)
+FUSED_NODES = {"AddmmBackward0": "AddBackward0", "MseLossBackward0": "MeanBackward0"}
+
+
+@pytest.fixture
+def replayed_shuffles(monkeypatch: pytest.MonkeyPatch) -> deque[list[int]]:
+    """DataLoader(shuffle=True) draws each epoch's order at random, from torch's generator in torch;
+    the orders torch's RandomSampler yields are recorded and handed to impl's DataLoader (like the
+    initial parameters: a random draw both engines must share). An epoch the program cuts short
+    (the tutorial's `break` after one batch) is completed in index order. Returns what is left."""
+    orders: deque[list[int]] = deque()
+    sample = torch.utils.data.RandomSampler.__iter__
+
+    def recording(self: Any) -> Iterator[int]:
+        order: list[int] = []
+        orders.append(order)
+        for index in sample(self):
+            order.append(index)
+            yield index
+
+    def replaying(n: int, **_: Any) -> impl.Tensor:
+        order = orders.popleft()
+        return impl.tensor(order + [i for i in range(n) if i not in order])
+
+    monkeypatch.setattr(torch.utils.data.RandomSampler, "__iter__", recording)
+    monkeypatch.setattr(impl.utils.data, "randperm", replaying)
+    return orders
+
+
+def linear_init(rng: np.random.Generator, in_features: int, out_features: int) -> tuple[np.ndarray, ...]:
+    """Initial (weight, bias) drawn as nn.Linear draws them: U(-1/sqrt(in), 1/sqrt(in)), float32."""
+    bound = 1 / np.sqrt(in_features)
+    weight = rng.uniform(-bound, bound, (out_features, in_features)).astype(np.float32)
+    return weight, rng.uniform(-bound, bound, out_features).astype(np.float32)
 
 
 # --- the training programs ---------------------------------------------------------------------
@@ -119,6 +166,49 @@ def test_single_neuron_and_two_layer_forward() -> None:
     drawn = {k: RNG.standard_normal(v).astype(np.float32) for k, v in shapes.items()}
     text, _ = assert_same_run("single_neuron", drawn, rtol=1e-3, atol=1e-4)
     assert "RuntimeError" in text  # torch.mm of (1, 5) and (1, 5) fails in both
+
+
+# --- the training programs on nn, optim and utils.data ---------------------------------------------
+
+
+def test_seed_imports_name_impl_modules() -> None:
+    """The programs' `# seed import:` lines stand for these imports, which work on impl as on torch."""
+    import impl.nn as nn
+    import impl.nn.functional as F
+    from impl.utils.data import DataLoader, TensorDataset
+
+    assert nn is impl.nn and F is impl.nn.functional
+    assert (TensorDataset, DataLoader) == (impl.utils.data.TensorDataset, impl.utils.data.DataLoader)
+
+
+def test_linear_regression_with_dataloader_nn_linear_and_sgd(replayed_shuffles: deque[list[int]]) -> None:
+    """Seed 001, "built-ins": TensorDataset, DataLoader(shuffle=True), nn.Linear, F.mse_loss, optim.SGD
+    over 100 epochs of 3 batches; the loss printed every 10 epochs follows torch's."""
+    weight, bias = linear_init(np.random.default_rng(1), 3, 2)
+    text, _ = assert_same_run("linreg_nn", weight, bias, rtol=1e-4, atol=2e-4, renamed=FUSED_NODES)
+    assert not replayed_shuffles  # impl's loader drew one order per pass, as torch's did
+    assert text.count("Epoch [") == 10 and text.count("Parameter containing:") == 4
+
+
+def test_polynomial_fit_with_sequential_and_manual_updates() -> None:
+    """Seed 002, "nn Module": Sequential(Linear(3, 1), Flatten(0, 1)), MSELoss(sum), model.zero_grad(),
+    updates over model.parameters() under no_grad."""
+    weight, bias = linear_init(np.random.default_rng(2), 3, 1)
+    text, _ = assert_same_run("polynomial_nn", weight, bias, rtol=1e-4, atol=1e-4)
+    assert text.count("\n") == 21  # 20 losses and the result
+
+
+def test_polynomial_fit_with_sequential_and_rmsprop() -> None:
+    """Seed 002, "PyTorch : optim": the same model trained by optim.RMSprop (zero_grad, step)."""
+    weight, bias = linear_init(np.random.default_rng(3), 3, 1)
+    assert_same_run("polynomial_optim", weight, bias, rtol=1e-4, atol=1e-4)
+
+
+def test_polynomial_fit_with_custom_module_and_sgd() -> None:
+    """Seed 002's Polynomial3 (an nn.Module of four nn.Parameter) in pytorch.org's SGD loop."""
+    abcd = np.random.default_rng(4).standard_normal(4).astype(np.float32)
+    text, _ = assert_same_run("polynomial_module", abcd, rtol=1e-4, atol=1e-4)
+    assert text.startswith("99 ") and "Result: y = " in text
 
 
 # --- snippets on tensors, NumPy sharing, broadcasting and dtypes (engine-agnostic, run on both) ------
