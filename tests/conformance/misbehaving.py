@@ -68,7 +68,7 @@ def _retry_everything() -> None:
     while True:
         try:
             time.sleep(3600)
-        except BaseException:  # noqa: S112 - the point: a retry loop that swallows every interruption
+        except BaseException:
             continue
 
 

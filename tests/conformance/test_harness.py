@@ -11,11 +11,10 @@ import pytest
 import toy_scenarios.promotion as toy
 from broken_engines import BrokenEngine, Float64ForPythonFloats, RowMajorStrides
 
-from conformance.engines import get_engine
-from conformance.manifest import Manifest
 from conformance import reproduction
-from conformance.manifest import stale_records
-from conformance.records import CaseRecord, Status
+from conformance.engines import get_engine
+from conformance.manifest import Manifest, stale_records
+from conformance.records import CaseRecord
 from conformance.runner import Harness, Target, targets
 from spec.engine import DTYPES
 from spec.scenario import REGISTRY
