@@ -190,7 +190,8 @@ def main() -> None:
         print(f"{area:<13}{n:>7}" + "".join(f"{c:>17}" for c in cells) + target, flush=True)
     print(
         f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; iso cost = "
-        f"1 - isolated/in-process rate (target <= {ISOLATION_COST:.0%}); speedup = 2 workers / isolated (target {SPEEDUP_TARGET}x)"
+        f"1 - isolated/in-process rate (target <= {ISOLATION_COST:.0%}); "
+        f"speedup = 2 workers / isolated (target {SPEEDUP_TARGET}x)"
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.results import STATUSES
+
 from spec.engine import AREAS
 from spec.outcome import message_key
 
