@@ -23,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.results import STATUSES
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from conformance.results import STATUSES
 from reports.summary import (
     MANIFEST,
     Column,

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from conformance.results import STATUSES
-
 from spec.engine import AREAS
 from spec.outcome import message_key
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from conformance.results import append
-
 from reports import sample
 
 VOID = frozenset(
