@@ -15,16 +15,17 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.compare import Comparator
 from conformance.drawing import Divergence, draw
-from conformance.execution import EngineInfo, Failure, InProcessSide, Result
+from conformance.execution import EngineInfo, Failure, InProcessSide, Result, run_case
 from conformance.isolation import EngineProcess
 from conformance.manifest import Entry, Manifest
 from conformance.records import CaseRecord, Status
 from conformance.tally import Tally
+from conformance.trace import Tracer, expression
 from conformance.verdicts import Verdict, classify, dtypes_used
 from spec.engine import DTYPES, Capability, Engine
 from spec.scenario import Case, Scenario
@@ -277,6 +278,26 @@ class Harness:
         for i in runnable:
             verdicts[i].duration_s = each  # type: ignore[union-attr]
         return [v for v in verdicts if v is not None]
+
+    def expression(self, sc: Scenario, verdict: Verdict) -> str:
+        """The one call where the verdict's first difference shows, with its operands (conformance.trace):
+        the case rerun traced on the oracle (in this process), and on the engine when it runs here too;
+        '' when the oracle runs in another process or the rerun fails."""
+        if not verdict.diffs or self.oracle_side.isolated:
+            return ""
+        try:
+            oracle = Tracer(self.oracle_side.engine)
+            theirs = run_case(sc, oracle, verdict.case)
+            engine_trace = None
+            if not self.engine_side.isolated:
+                engine = Tracer(self.engine_side.engine)
+                run_case(sc, engine, verdict.case)
+                engine_trace = engine.trace
+        except Exception:  # an explanation must never cost a verdict
+            return ""
+        if isinstance(theirs, Failure):
+            return ""
+        return expression(replace(verdict, oracle=theirs), oracle.trace, engine_trace)
 
     def check_case(self, sc: Scenario, case: Case, entries: list[Entry] | None = None) -> Verdict:
         """One case on both sides, classified."""

@@ -87,6 +87,7 @@ class Tally:
             differences=[d.as_dict() for d in v.diffs],
             engine_outcome=render_outcome(v.engine),
             oracle_outcome=render_outcome(v.oracle),
+            expression=self.harness.expression(sc, v),
             reproduction=reproduction.script(self.harness, sc, v.case),
             detail=v.detail[-4000:],
         )

@@ -230,3 +230,28 @@ def test_a_strategy_that_fails_is_an_error_not_a_pass() -> None:
     (error,) = res.records
     assert error.reason.startswith("hypothesis: ")
     assert res.failures and "Traceback" in res.failures[0]
+
+
+def test_the_failing_expression_shows_the_call_and_both_results() -> None:
+    res = Harness(Float64ForPythonFloats(), "torch", profile="ci").run_target(targets([TOY["toy_add"]])[0])
+    (example, *_) = next(r for r in res.records if r.status == "fail" and "float32" in r.cause).examples
+    dtype = example.params["dtype"]
+    assert (
+        example.expression.startswith("torch.add(tensor(")
+        and f"dtype={dtype}), 2.5)  -> " in example.expression
+    )
+    assert example.expression.endswith(" -> float64 [3.5, 2.5, 3.5] vs float32 [3.5, 2.5, 3.5]")
+
+
+def test_the_failing_expression_of_an_error_is_the_call_that_raised() -> None:
+    class RaisesOnAdd(BrokenEngine):
+        def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+            if op == "add" and args[1] is True:
+                raise ValueError("no bools here")
+            return super().call(op, *args, **kwargs)
+
+    res = Harness(RaisesOnAdd(), "torch", profile="ci").run_target(targets([TOY["toy_add"]])[0])
+    fail = next(r for r in res.records if r.status == "fail")
+    assert fail.cause == "error exception: ValueError vs no exception; value result"
+    assert fail.examples[0].expression.startswith("torch.add(tensor(")
+    assert fail.examples[0].expression.endswith(", True)  -> ValueError: no bools here vs no exception")
