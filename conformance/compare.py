@@ -89,11 +89,17 @@ def _presence(text: str) -> str:
     return text if text in ("None", "absent") else "tensor"
 
 
+def _grad_presence(d: Difference) -> str:
+    """None/absent vs a tensor names a rule; two tensors that differ in values do not."""
+    mine, theirs = _presence(d.engine), _presence(d.oracle)
+    return "" if mine == theirs == "tensor" else f": {mine} vs {theirs}"
+
+
 _CAUSE_PARTS: dict[str, Any] = {
     "error": lambda d: _both(d, _error_type if d.name == "exception" else _short),
     "dtype": lambda d: _both(d, str),
     "aliasing": lambda d: _both(d, str),
-    "grad": lambda d: _both(d, str if d.name.endswith(".dtype") else _presence),
+    "grad": lambda d: _both(d, str) if d.name.endswith(".dtype") else _grad_presence(d),
     "fact": lambda d: _both(d, _short),
 }
 """Per field, which parts of both renderings enter the cause key (fields absent here: none)."""
