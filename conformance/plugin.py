@@ -91,6 +91,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--scenario", action="append", help="only scenario ids matching this fnmatch pattern (repeatable)")
     add("--scenario-module", action="append", help="import this module to register more scenarios")
     add(
+        "--drawn",
+        choices=("corpus", "hypothesis"),
+        default=None,
+        help="cases of drawn scenarios: the committed corpus (default under the ci profile: the same "
+        "cases for every engine) or fresh hypothesis draws, shrunk on failure (default otherwise)",
+    )
+    add(
         "--isolation",
         choices=ISOLATION,
         default="engine",
@@ -365,7 +372,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     state = node.config.stash.get(STATE, None)
     if state is None or not state.active or state.plan:
         return
-    by_id = {t.id: t for t in targets(selected_scenarios(node.config))}
+    by_id = {t.id: t for t in session_targets(node.config)}
     found = [by_id[m[1]] for m in map(_TEST_ID.search, ids) if m and m[1] in by_id]
     _write_plan(state, [_planned(t) for t in found])
 
@@ -419,9 +426,21 @@ def selected_scenarios(config: pytest.Config) -> list[Scenario]:
     ]
 
 
+def use_corpus(config: pytest.Config) -> bool:
+    """Whether drawn scenarios take their cases from the committed corpus (--drawn)."""
+    state = config.stash.get(STATE, None)
+    chosen = config.getoption("drawn")
+    return chosen == "corpus" or (chosen is None and state is not None and state.profile == "ci")
+
+
+def session_targets(config: pytest.Config) -> list[Target]:
+    """The tests of this session: selected scenarios, chunked, drawn ones from the corpus or not."""
+    return targets(selected_scenarios(config), corpus=use_corpus(config))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "conformance_target" in metafunc.fixturenames:
-        found = targets(selected_scenarios(metafunc.config))
+        found = session_targets(metafunc.config)
         metafunc.parametrize("conformance_target", found, ids=[t.id for t in found])
 
 

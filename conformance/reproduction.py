@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from conformance.corpus import literal
 from spec.scenario import Case, Scenario
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ from conformance.compare import compare
 from conformance.engines import get_engine
 from {module} import {function} as run_scenario
 
-case = {case!r}
+case = {case}
 engine = get_engine({engine!r}, device={device!r})
 oracle = get_engine({oracle!r}, device={oracle_device!r})
 mine, theirs = run_scenario(engine, case), run_scenario(oracle, case)
@@ -38,7 +39,7 @@ def script(harness: Harness, sc: Scenario, case: Case) -> str:
         sid=sc.id,
         module=sc.run.__module__,
         function=sc.run.__qualname__,
-        case=case,
+        case=literal(case),
         engine=harness.engine_spec,
         oracle=harness.oracle_spec,
         device=harness.device,
@@ -51,7 +52,7 @@ def script(harness: Harness, sc: Scenario, case: Case) -> str:
 def message(harness: Harness, sc: Scenario, verdict: Verdict) -> str:
     """What a failing test prints: the case, each difference, and a runnable reproduction."""
     sides = f"{harness.engine_spec} ({harness.device}) vs {harness.oracle_spec} ({harness.oracle_device})"
-    lines = [f"{sc.id}: {verdict.status}: {sides}", f"case = {verdict.case!r}"]
+    lines = [f"{sc.id}: {verdict.status}: {sides}", f"case = {literal(verdict.case)}"]
     if verdict.reason and not verdict.diffs:
         lines.append(f"error: {verdict.reason}")
     lines += [f"  {d}" for d in verdict.diffs]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.compare import Comparator
+from conformance.corpus import load as corpus_cases
 from conformance.drawing import Divergence, draw
 from conformance.execution import EngineInfo, Failure, InProcessSide, Result, run_case
 from conformance.isolation import EngineProcess
@@ -72,14 +73,19 @@ class Target:
         return None if self.cases is None else len(self.cases)
 
 
-def targets(scenarios: Iterable[Scenario], chunk_size: int = CHUNK_SIZE) -> list[Target]:
-    """One target per drawn scenario, one per chunk of each finite scenario's enumerated cases."""
+def targets(
+    scenarios: Iterable[Scenario], chunk_size: int = CHUNK_SIZE, *, corpus: bool = False
+) -> list[Target]:
+    """One target per drawn scenario, one per chunk of each finite scenario's enumerated cases.
+    With `corpus`, a drawn scenario that has a committed corpus (conformance.corpus) is checked on
+    its cases like a finite one."""
     found: list[Target] = []
     for sc in scenarios:
-        if not sc.finite:
+        committed = corpus_cases(sc.id) if corpus and not sc.finite else None
+        if not sc.finite and committed is None:
             found.append(Target(sc))
             continue
-        cases = tuple(sc.cases())
+        cases = tuple(sc.cases()) if committed is None else tuple(committed)
         n = max(1, -(-len(cases) // chunk_size))
         size = -(-len(cases) // n) if cases else 0
         found.extend(Target(sc, cases[i * size : (i + 1) * size], i, n) for i in range(n))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance import reproduction
 from conformance.compare import render_array
+from conformance.corpus import literal
 from conformance.records import CaseRecord, Example, Status
 from conformance.verdicts import Verdict
 from spec.outcome import Outcome, message_key
@@ -82,7 +83,7 @@ class Tally:
     def example(self, v: Verdict) -> Example:
         sc = self.target.scenario
         return Example(
-            case=repr(v.case),
+            case=literal(v.case),
             params=params(v.case),
             differences=[d.as_dict() for d in v.diffs],
             engine_outcome=render_outcome(v.engine),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.results import append
+
 from reports import sample
 
 VOID = frozenset(
