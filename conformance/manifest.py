@@ -13,7 +13,9 @@ A manifest (conformance/manifests/<engine>.toml, or --manifest) holds an array o
 A case divergence is `expected` when an entry matches the case (scenario, every `match` key equal
 to one of its values, device) and explains every difference found (all their fields are in
 `fields`, or `fields` is absent); otherwise it is a `fail`. When several entries match a case, the
-first one that explains all its differences decides. To match a list-valued case key, nest it:
+first one that explains all its differences decides. An entry whose reason still starts with
+"TODO" (as `python -m conformance manifest draft` writes them) explains nothing: its divergences
+stay `fail` until a person writes the reason. To match a list-valued case key, nest it:
 `match = { shape = [[2, 3]] }`. TOML has no complex numbers: a complex case value is matched by
 its repr, `match = { value = "(1+2j)" }`.
 
@@ -42,6 +44,8 @@ from conformance.records import CaseRecord, Status
 from spec.scenario import Scenario
 
 ENTRY_KEYS = frozenset({"scenario", "match", "devices", "fields", "reason", "flaky"})
+PLACEHOLDER = "TODO"
+"""A reason starting with this is not written yet (a drafted entry): its divergences stay `fail`."""
 
 
 class ManifestError(ValueError):
@@ -89,6 +93,11 @@ class Entry:
 
     def explains(self, diffs: Sequence[Difference]) -> bool:
         return self.fields is None or all(d.field in self.fields for d in diffs)
+
+    @property
+    def placeholder(self) -> bool:
+        """A drafted entry whose reason nobody has written: it explains nothing yet."""
+        return self.reason.startswith(PLACEHOLDER)
 
 
 @dataclass

@@ -307,6 +307,7 @@ def _probe_engine(config: pytest.Config, state: State) -> None:
                 oracle_device=h.oracle_device,
                 oracle_python=config.getoption("oracle_python") or "",
                 isolation=h.isolation,
+                drawn="corpus" if use_corpus(config) else "hypothesis",
                 torch=torch.__version__,
                 numpy=numpy.__version__,
                 python=platform.python_version(),

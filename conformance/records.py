@@ -76,6 +76,7 @@ class RunRecord:
     oracle_device: str = "cpu"
     oracle_python: str = ""
     isolation: str = "engine"
+    drawn: str = ""  # where drawn scenarios' cases came from: "corpus" or "hypothesis"
     torch: str = ""
     numpy: str = ""
     python: str = ""

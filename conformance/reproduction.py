@@ -57,7 +57,8 @@ def message(harness: Harness, sc: Scenario, verdict: Verdict) -> str:
         lines.append(f"error: {verdict.reason}")
     lines += [f"  {d}" for d in verdict.diffs]
     if verdict.entry is not None and verdict.diffs:
-        lines.append(f"  (manifest entry {verdict.entry.label} matches but does not explain every field)")
+        why = "has no reason yet: write it" if verdict.entry.placeholder else "does not explain every field"
+        lines.append(f"  (manifest entry {verdict.entry.label} matches but {why})")
     if verdict.detail:
         lines += ["detail:", *("  " + line for line in verdict.detail.rstrip().splitlines()[-12:])]
     lines += ["reproduction (run from the checkout root):", script(harness, sc, verdict.case)]

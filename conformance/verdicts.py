@@ -5,7 +5,8 @@ The order of the rules, first match wins:
 2. the engine lacks what this case needs (a per-case capability): `unsupported`;
 3. the oracle gave no Outcome, or lacks what the case needs: `error` / `unsupported`;
 4. the outcomes agree: `pass`;
-5. a manifest entry matches the case and explains every difference: `expected`; else `fail`.
+5. a manifest entry matches the case and explains every difference: `expected` (unless its reason
+   is still a drafted placeholder); else `fail`.
 An `error` or `pass` still carries the manifest entry matching its case, so that an entry whose
 cases errored is never called stale, and one whose cases all pass is.
 """
@@ -74,9 +75,12 @@ def classify(
     entry = lookup(entries, case, diffs) if entries else None
     if not diffs:
         return Verdict(Status.PASS, case, entry=entry)
-    if entry is not None and entry.explains(diffs):
+    if entry is not None and entry.explains(diffs) and not entry.placeholder:
         return Verdict(Status.EXPECTED, case, diffs, mine, theirs, entry, entry.reason)
-    return Verdict(Status.FAIL, case, diffs, mine, theirs, entry)
+    reason = (
+        f"manifest entry {entry.label} has no reason yet: write it" if entry and entry.placeholder else ""
+    )
+    return Verdict(Status.FAIL, case, diffs, mine, theirs, entry, reason)
 
 
 def dtypes_used(value: Any) -> set[str]:

@@ -1,0 +1,296 @@
+"""Manifests drafted from a run: each cause of divergence becomes the narrowest entries that match
+its cases and no other case of its scenario, with a placeholder reason for a person to write.
+
+`python -m conformance manifest draft RESULTS... -o mylib.toml` writes a new manifest;
+`python -m conformance manifest update RESULTS... --manifest mylib.toml` removes the entries the run
+found stale and appends entries for its unexplained divergences, leaving every other entry (and
+its comments and reasons) as it was. Until its reason is written, a drafted entry explains nothing
+(conformance.manifest.PLACEHOLDER): the next run still reports its cases as `fail`.
+
+Narrow means: an entry explains one cause (its `fields` are those the cause differs in) and its
+`match`, a product of per-key value sets (TOML `key = [a, b]`), selects no case that agrees with
+the oracle, nor a case of another cause that its fields would explain; within that, the drafter
+grows the box greedily, dropping every key it can (see `boxes`), so that an entry names only the
+keys that select the rule. The scenario's
+other cases come from the registry: its enumeration, or under the `ci` profile its corpus. A run
+that drew fresh cases (dev, thorough) cannot know them: those entries list the values seen, over
+every key, and are marked flaky.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from conformance import records as rec
+from conformance.compare import FIELDS
+from conformance.corpus import load as corpus_cases
+from conformance.manifest import PLACEHOLDER, case_keys
+from conformance.records import CaseRecord, RunRecord, Status
+from conformance.tally import params
+from spec.scenario import Scenario
+
+SEEDS = 8
+"""Uncovered cases a box is grown from at each step of the cover; the largest box is kept."""
+
+Params = dict[str, Any]
+Box = dict[str, list[Any]]
+
+
+def fields_of(cause: str) -> list[str]:
+    """The difference fields named in a cause key ('dtype out.dtype: ...; value out' -> dtype, value)."""
+    return sorted({part.split(" ", 1)[0] for part in cause.split("; ")} & set(FIELDS))
+
+
+def _inside(box: Box, case: Params) -> bool:
+    return all(key in case and case[key] in allowed for key, allowed in box.items())
+
+
+_MISSING = object()
+
+
+class Universe:
+    """Every case of one scenario, by params, as bit masks per (key, value): a box's cases are the
+    AND over its keys of the OR of its values' masks."""
+
+    def __init__(self, cases: list[Params], keys: list[str]) -> None:
+        self.keys = keys
+        self.full = [tuple(c.get(k, _MISSING) for k in keys) for c in cases]
+        self.everything = (1 << len(self.full)) - 1
+        self.masks: list[dict[Any, int]] = [defaultdict(int) for _ in keys]
+        for i, full in enumerate(self.full):
+            for position, value in enumerate(full):
+                self.masks[position][value] |= 1 << i
+
+    def key_of(self, case: Params) -> tuple[Any, ...]:
+        return tuple(case.get(k, _MISSING) for k in self.keys)
+
+    def mask(self, box: dict[int, set[Any]]) -> int:
+        """The cases inside a box given as position -> allowed values (absent position: any)."""
+        selected = self.everything
+        for position, values in box.items():
+            selected &= sum(self.masks[position].get(v, 0) for v in values)
+        return selected
+
+
+def boxes(group: list[Params], universe: Universe, forbidden: int | None = None) -> list[Box]:
+    """Boxes that cover `group` and select no `forbidden` case (a mask over the universe; by default
+    every case outside the group), grown greedily: from one uncovered case, each key is dropped
+    where that keeps the box clean, else widened by the group's values that keep it clean; the
+    larger of two key orders wins; repeat until every case is covered."""
+    group_keys = {universe.key_of(c) for c in group}
+    group_mask = sum(1 << i for i, full in enumerate(universe.full) if full in group_keys)
+    if forbidden is None:
+        forbidden = universe.everything & ~group_mask
+    writable = {None, _MISSING}  # values a TOML match cannot name (no null) or a case lacks
+    seen = {i: {full[i] for full in group_keys} - writable for i in range(len(universe.keys))}
+
+    def clean(box: dict[int, set[Any]]) -> bool:
+        return universe.mask(box) & forbidden == 0
+
+    found: list[Box] = []
+    uncovered = group_mask
+
+    def grow(start: tuple[Any, ...], order: list[int]) -> dict[int, set[Any]]:
+        box = {i: {start[i]} for i in order}
+        for i in order:
+            wider = {k: v for k, v in box.items() if k != i}
+            if clean(wider):
+                box = wider
+                continue
+            for value in sorted(seen[i] - box[i], key=repr):
+                trial = {**box, i: box[i] | {value}}
+                if clean(trial):
+                    box = trial
+        return box
+
+    while uncovered:
+        lowest = uncovered & -uncovered
+        bits = [b for b in range(uncovered.bit_length()) if uncovered >> b & 1]
+        best: dict[int, set[Any]] = {}
+        best_size = 0
+        for bit in bits[:: max(1, len(bits) // SEEDS)][:SEEDS]:  # a few seeds; the largest box wins
+            start = universe.full[bit]
+            positions = [i for i, value in enumerate(start) if value not in writable]
+            if not clean({i: {start[i]} for i in positions}):  # twins of a forbidden case
+                continue
+            by_values = sorted(positions, key=lambda i: len(seen[i]))
+            for order in (by_values, by_values[::-1]):
+                box = grow(start, order)
+                size = (universe.mask(box) & uncovered).bit_count()
+                if size > best_size:
+                    best, best_size = box, size
+        if not best_size:  # not separable: the first case's own params, agreeing twins included
+            start = universe.full[lowest.bit_length() - 1]
+            best = {i: {v} for i, v in enumerate(start) if v not in writable}
+        uncovered &= ~(universe.mask(best) & group_mask if best_size else lowest)
+        written = {universe.keys[i]: sorted(best[i], key=repr) for i in sorted(best)}
+        if written not in found:
+            found.append(written)
+    return found
+
+
+def _scenario_cases(sc: Scenario, drawn: str) -> list[Params] | None:
+    """Every case of the scenario as the run saw them, by params; None when they were freshly drawn."""
+    if sc.finite:
+        return [params(c) for c in sc.cases()]
+    committed = corpus_cases(sc.id) if drawn == "corpus" else None
+    return None if committed is None else [params(c) for c in committed]
+
+
+def load_records(paths: Iterable[str]) -> tuple[list[RunRecord], list[CaseRecord]]:
+    """The run and case records of results files or folders (malformed lines skipped)."""
+    runs: list[RunRecord] = []
+    cases: list[CaseRecord] = []
+    for spec in paths:
+        path = Path(spec)
+        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        for file in files:
+            if not file.is_file():
+                raise OSError(f"no results file {file}")
+            for r in rec.records(file):
+                if isinstance(r, RunRecord):
+                    runs.append(r)
+                elif isinstance(r, CaseRecord):
+                    cases.append(r)
+    if not runs:
+        raise ValueError("the results hold no run record: not tensorspec results")
+    return runs, cases
+
+
+def drafts(
+    found: list[CaseRecord], scenarios: Mapping[str, Scenario], drawn: str, device: str
+) -> list[dict[str, Any]]:
+    """Entries (as TOML-ready dicts, with a `_comment`) for the divergent cases of `found`, one or
+    more per cause: each selects no agreeing case, and no case of another cause that its fields
+    would explain (that case's own entry must decide it)."""
+    by_cause: dict[str, dict[str, list[Params]]] = defaultdict(lambda: defaultdict(list))
+    for r in found:
+        if r.status in (Status.FAIL, Status.EXPECTED) and r.cause:
+            by_cause[r.scenario][r.cause].extend(r.cases)
+    out: list[dict[str, Any]] = []
+    for sid, causes in sorted(by_cause.items()):
+        sc = scenarios.get(sid)
+        if sc is None:
+            continue
+        keys = sorted(case_keys(sc) or {k for cases in causes.values() for c in cases for k in c})
+        every = _scenario_cases(sc, drawn)
+        universe = Universe(every, keys) if every is not None else None
+        masks = {cause: _mask(universe, cases) for cause, cases in causes.items()} if universe else {}
+        for cause, cases in sorted(causes.items(), key=lambda item: -len(item[1])):
+            fields = fields_of(cause)
+            if universe is None:
+                found_boxes = [_observed(cases, keys)]
+            else:
+                divergent = {
+                    other for other in causes if other != cause and not set(fields_of(other)) <= set(fields)
+                }
+                allowed = masks[cause] | sum((masks[other] for other in divergent), 0)
+                found_boxes = boxes(cases, universe, universe.everything & ~allowed)
+            for box in found_boxes:
+                entry: dict[str, Any] = {"_comment": f"{sum(_inside(box, c) for c in cases)} cases: {cause}"}
+                entry["scenario"] = sid
+                if box:
+                    entry["match"] = {k: v[0] if len(v) == 1 else v for k, v in box.items()}
+                if device.split(":")[0] != "cpu":
+                    entry["devices"] = [device.split(":")[0]]
+                entry["fields"] = fields
+                entry["reason"] = f"{PLACEHOLDER}: explain ({cause})"
+                if universe is None:
+                    entry["flaky"] = True
+                out.append(entry)
+    return out
+
+
+def _mask(universe: Universe, cases: list[Params]) -> int:
+    wanted = {universe.key_of(c) for c in cases}
+    return sum(1 << i for i, full in enumerate(universe.full) if full in wanted)
+
+
+def _observed(cases: list[Params], keys: list[str]) -> Box:
+    return {
+        k: sorted({c[k] for c in cases}, key=repr) for k in keys if all(c.get(k) is not None for c in cases)
+    }
+
+
+def _aot_table(entry: dict[str, Any]) -> Any:
+    table = tomlkit.table()
+    table.add(tomlkit.comment(entry["_comment"]))
+    for key, value in entry.items():
+        if key == "_comment":
+            continue
+        if isinstance(value, dict):
+            inline = tomlkit.inline_table()
+            inline.update(value)
+            table.add(key, inline)
+        else:
+            table.add(key, value)
+    return table
+
+
+def _context(runs: list[RunRecord]) -> tuple[str, str]:
+    drawn = {r.drawn or ("corpus" if r.hypothesis_profile == "ci" else "hypothesis") for r in runs}
+    devices = {r.engine_device for r in runs}
+    return ("corpus" if drawn == {"corpus"} else "hypothesis"), sorted(devices)[0]
+
+
+def draft_file(results: list[str], output: str, scenarios: Mapping[str, Scenario]) -> str:
+    """Write a new manifest drafted from the results; a one-line summary."""
+    runs, found = load_records(results)
+    drawn, device = _context(runs)
+    entries = drafts(found, scenarios, drawn, device)
+    doc = tomlkit.document()
+    doc.add(
+        tomlkit.comment(
+            f"Expected divergences of {runs[0].engine} ({runs[0].engine_name} {runs[0].engine_version})"
+        )
+    )
+    doc.add(
+        tomlkit.comment(f"drafted {datetime.now(UTC):%Y-%m-%d} by `python -m conformance manifest draft`")
+    )
+    doc.add(
+        tomlkit.comment(
+            'from a run; write each reason: until then an entry starting "TODO" explains nothing.'
+        )
+    )
+    aot = tomlkit.aot()
+    for entry in entries:
+        aot.append(_aot_table(entry))
+    doc.add("divergence", aot)
+    Path(output).write_text(tomlkit.dumps(doc), encoding="utf-8")
+    cases = sum(r.count for r in found if r.status in (Status.FAIL, Status.EXPECTED))
+    return f"wrote {output}: {len(entries)} entries for {cases} divergent cases"
+
+
+def update_file(results: list[str], manifest: str, output: str, scenarios: Mapping[str, Scenario]) -> str:
+    """Remove the run's stale entries, append entries for its unexplained divergences; a summary."""
+    runs, found = load_records(results)
+    drawn, device = _context(runs)
+    text = Path(manifest).read_text(encoding="utf-8")
+    doc = tomlkit.parse(text)
+    stale = {
+        int(r.manifest_entry.split(" ", 1)[0].lstrip("#"))
+        for r in found
+        if r.status is Status.STALE and r.manifest_entry
+    }
+    entries = doc.get("divergence", tomlkit.aot())
+    kept = tomlkit.aot()
+    for index, table in enumerate(entries):
+        if index not in stale:
+            kept.append(table)
+    new = drafts([r for r in found if r.status is Status.FAIL], scenarios, drawn, device)
+    for entry in new:
+        kept.append(_aot_table(entry))
+    if "divergence" in doc:
+        doc["divergence"] = kept
+    else:
+        doc.add("divergence", kept)
+    Path(output).write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return (
+        f"wrote {output}: {len(stale)} stale entries removed, {len(new)} drafted, {len(kept) - len(new)} kept"
+    )
