@@ -33,7 +33,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from conformance.records import STATUSES, Example
+from conformance.records import STATUSES, Example, TestAccount
 from reports.summary import (
     DIVERGENT,
     MANIFEST,
@@ -74,7 +74,9 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 RULES_HREF = "../../docs/rules.md"
 """The rule index as seen from the report's usual place, reports/out/index.html."""
 SUMMARY_NAME = "summary.json"
-TEST_ROWS = 1000
+INLINE_TESTS = 50
+"""Incomplete tests named inline per column; the rest are named in a folded list."""
+TEST_ROWS = 300
 """Rows of the per-test account table per column (every test is in summary.json)."""
 
 
@@ -214,7 +216,11 @@ def _environment() -> Environment:
     )
     env.filters.update(when=_when, duration=_duration, colid=column_id, pct=_pct)
     env.globals.update(
-        STATUSES=STATUSES, STATUS_LABELS=STATUS_LABELS, STATUS_HELP=STATUS_HELP, column_id=column_id
+        STATUSES=STATUSES,
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_HELP=STATUS_HELP,
+        column_id=column_id,
+        INLINE=INLINE_TESTS,
     )
     return env
 
@@ -334,10 +340,15 @@ def _accounts(summary: Summary, limit: int = TEST_ROWS) -> list[dict[str, Any]]:
                 "areas": [(area, summary.account(col, area)) for area in summary.areas],
                 "tests": [(run, a, checked_fraction(a)) for run, a in tests[:limit]],
                 "elided": len(tests[limit:]),
-                "incomplete": [(run, a) for run, a in tests if a.missing],
+                "incomplete": [_missing(a) for _, a in tests if a.missing],
             }
         )
     return out
+
+
+def _missing(a: TestAccount) -> str:
+    what = "drawn, not finished" if a.collected is None else f"{a.missing:,} of {a.collected:,} missing"
+    return f"{a.test} ({what})"
 
 
 def _rank_area(summary: Summary, area: str) -> int:

@@ -198,6 +198,34 @@ def _outcomes(diffs: list[Difference]) -> tuple[dict[str, str], dict[str, str]]:
     return engine, oracle
 
 
+def example(
+    sc: Scenario,
+    case: Case,
+    diffs: list[Difference],
+    sides: _Sides,
+    *,
+    expression: str = "",
+    detail: str = "",
+) -> Example:
+    """One case in full, as the harness records it: differences, rendered outcomes, reproduction."""
+    engine, oracle = _outcomes(diffs)
+    return Example(
+        case=repr(case),
+        params=params(case),
+        differences=[d.as_dict() for d in diffs],
+        engine_outcome=engine or None,
+        oracle_outcome=oracle or None,
+        expression=expression,
+        reproduction=reproduction.script(cast("Harness", sides), sc, case),
+        detail=detail,
+    )
+
+
+def sides(engine: str, device: str = "cpu", oracle_device: str = "cpu") -> _Sides:
+    """The engine and oracle of a run, as conformance.reproduction.script needs them."""
+    return _Sides(engine, "torch", device, oracle_device, Comparator(cross_device=device != oracle_device))
+
+
 def params(case: Case) -> dict[str, Any]:
     """A case's scalar parameters, as conformance.tally records them."""
     return {k: v for k, v in case.items() if v is None or isinstance(v, str | int | float | bool)}
@@ -231,21 +259,13 @@ class _Run:
         )
 
     def example(self, sc: Scenario, case: Case, cause: Cause) -> Example:
-        diffs = [
-            Difference(d.field, d.name, self.mark(d.engine), d.oracle) if d.field != "error" else d
-            for d in cause.differences
-        ]
-        engine, oracle = _outcomes(diffs)
-        if cause.status is Status.ERROR:
-            engine, oracle = {}, {}
-        return Example(
-            case=repr(case),
-            params=params(case),
-            differences=[d.as_dict() for d in diffs],
-            engine_outcome=engine or None,
-            oracle_outcome=oracle or None,
+        diffs = [Difference(d.field, d.name, self.mark(d.engine), d.oracle) for d in cause.differences]
+        return example(
+            sc,
+            case,
+            diffs,
+            self.sides,
             expression=self.mark(cause.expression(case)) if cause.expression else "",
-            reproduction=reproduction.script(cast("Harness", self.sides), sc, case),
             detail=self.mark(cause.detail) if cause.detail else "",
         )
 

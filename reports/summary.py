@@ -52,6 +52,10 @@ ACROSS: frozenset[str] = frozenset({"error", "fail", "expected"})
 SHOWN = 3
 """Examples shown in full per group (the smallest of those the harness recorded)."""
 ACCOUNT_FIELDS: tuple[str, ...] = ("checked", "unsupported", "not_run", "error")
+TEST_FIELDS = ("test", "run_id", "collected", "checked", "unsupported", "not_run", "error", "missing")
+"""The columns of each row of summary.json's per-test accounts (collected None: a drawn test)."""
+DETAIL_CHARS = 2000
+"""The tail of an error's detail kept in summary.json (the results hold it whole)."""
 NAMED = 12
 """Tests named in one notice; the report's accounts and summary.json name every one."""
 
@@ -111,13 +115,20 @@ class Account:
     incomplete: int = 0  # tests with cases not recorded (or, drawn, never finished)
 
     def add(self, a: TestAccount) -> None:
+        accounted = a.checked + a.unsupported + a.not_run + a.error
         self.tests += 1
-        self.drawn += a.collected is None
-        self.collected += a.accounted if a.collected is None else max(a.collected, a.accounted)
-        for name in ACCOUNT_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(a, name))
-        self.missing += a.missing if a.collected is not None else 0
-        self.incomplete += bool(a.missing)
+        self.checked += a.checked
+        self.unsupported += a.unsupported
+        self.not_run += a.not_run
+        self.error += a.error
+        if a.collected is None:
+            self.drawn += 1
+            self.collected += accounted
+            self.incomplete += not a.finished
+        else:
+            self.collected += max(a.collected, accounted)
+            self.missing += max(a.collected - accounted, 0)
+            self.incomplete += a.collected > accounted
 
     @property
     def checked_fraction(self) -> float | None:
@@ -276,6 +287,7 @@ class Summary:
     notices: list[str] = field(default_factory=list)
     checked: dict[str, set[Column]] = field(default_factory=lambda: defaultdict(set))
     """scenario -> the columns that compared at least one of its cases."""
+    _columns: dict[Column, Any] = field(default_factory=dict, repr=False)
 
     def totals(self, col: Column | None = None, area: str | None = None) -> Counter[str]:
         """Status counts summed over areas and/or columns."""
@@ -294,17 +306,25 @@ class Summary:
     def runs_of(self, col: Column) -> list[Run]:
         return [r for r in self.runs.values() if r.column == col]
 
+    def _column(self, col: Column) -> tuple[list[tuple[Run, TestAccount]], dict[str | None, Account]]:
+        """The column's tests and their sums per area (None: all), computed once."""
+        found = self._columns.get(col)
+        if found is None:
+            tests = [(run, a) for run in self.runs_of(col) for a in run.accounts]
+            sums: dict[str | None, Account] = defaultdict(Account)
+            for _, a in tests:
+                sums[None].add(a)
+                sums[a.area].add(a)
+            found = self._columns[col] = (tests, dict(sums))
+        return found
+
     def accounts(self, col: Column) -> list[tuple[Run, TestAccount]]:
         """Every test of every run in the column, with its run."""
-        return [(run, a) for run in self.runs_of(col) for a in run.accounts]
+        return self._column(col)[0]
 
     def account(self, col: Column, area: str | None = None) -> Account:
         """The column's cases summed over its tests (of one area, or all)."""
-        total = Account()
-        for _, a in self.accounts(col):
-            if area is None or a.area == area:
-                total.add(a)
-        return total
+        return self._column(col)[1].get(area) or Account()
 
     def complete(self, col: Column) -> bool:
         """Every run of the column ended, and recorded every collected case."""
@@ -477,7 +497,8 @@ class _Builder:
                 out.append(f"{name} has no end record (interrupted, or a worker crashed): " + _lost(run))
             elif run.end is not None and run.end.exitstatus in ABNORMAL_EXIT:
                 out.append(f"{name} ended abnormally: exit status {run.exit_text}")
-            incomplete = [a for a in run.accounts if a.missing and a.test not in run.unrecorded]
+            lost = set(run.unrecorded)
+            incomplete = [a for a in run.accounts if a.missing and a.test not in lost]
             if incomplete:
                 listed = _names([_missing_text(a) for a in incomplete])
                 out.append(f"{name}: {len(incomplete)} test(s) with cases not recorded: {listed}")
@@ -557,6 +578,20 @@ def pass_rate(counts: Counter[str]) -> float | None:
 # --- summary.json ----------------------------------------------------------------------------------
 
 
+def _example_json(e: Example | None) -> dict[str, Any] | None:
+    """The group's smallest case: what differs and how to rerun it (outcomes stay in the results)."""
+    if e is None:
+        return None
+    return {
+        "case": e.case,
+        "params": e.params,
+        "differences": e.differences,
+        "expression": e.expression,
+        "reproduction": e.reproduction,
+        "detail": e.detail[-DETAIL_CHARS:],
+    }
+
+
 def _account_json(a: Account) -> dict[str, Any]:
     return {**asdict(a), "checked_fraction": a.checked_fraction}
 
@@ -617,17 +652,13 @@ def to_json(s: Summary, *, max_samples: int = 5) -> dict[str, Any]:
             for (area, scn), by_col in s.scenario_counts.items()
         },
         "totals": dict(s.totals()),
+        "account_fields": list(TEST_FIELDS),
         "accounts": {
             column_id(c): {
                 "total": _account_json(s.account(c)),
                 "areas": {area: _account_json(s.account(c, area)) for area in s.areas},
                 "tests": [
-                    {
-                        "run_id": run.run_id,
-                        **asdict(a),
-                        "missing": a.missing,
-                        "checked_fraction": checked_fraction(a),
-                    }
+                    [a.test, run.run_id, a.collected, a.checked, a.unsupported, a.not_run, a.error, a.missing]
                     for run, a in s.accounts(c)
                 ],
             }
@@ -661,7 +692,8 @@ def to_json(s: Summary, *, max_samples: int = 5) -> dict[str, Any]:
                 "records": g.records,
                 "tests": sorted(g.tests),
                 "shown_in_full": len(g.examples),
-                "examples": [asdict(e) for e in g.examples],
+                "example": _example_json(g.example),
+                "example_cases": [e.case for e in g.examples],
                 "other_cases": g.others[:max_samples],
                 "seeds": sorted(g.seeds, key=str),
                 "runs": sorted(g.runs),

@@ -176,7 +176,7 @@ def test_the_accounts_show_every_test_and_name_those_with_missing_cases(tmp_path
     #               tests collected checked unsupp not_run error missing checked%
     assert rows[("impl · cpu", "promotion")] == ["1", "144", "140", "0", "0", "4", "0", "97.2%"]
     assert rows[("impl · cpu", "memory")] == ["1", "62", "30", "0", "0", "0", "32 in 1 test", "48.3%"]
-    named = " ".join(section.find_all("p", class_="warn-box")[0].text.split())
+    named = " ".join(section.find_all("div", class_="warn-box")[0].text.split())
     assert (
         "2 tests with cases not recorded: memory.views (32 of 62 missing), autograd.errors (12 of 12 missing)"
         in named
@@ -283,9 +283,9 @@ def test_any_string_renders_and_bad_lines_are_named(tmp_path: Path) -> None:
         ],
     )
     with open(path, "a") as fh:
-        fh.write(
-            '{"kind": "run", "run_id": "x", "seed": [1]}\n{"kind": "end", "run_id": "r", "exitstatus": [1]}\n{"kind": "ca'
-        )
+        fh.write('{"kind": "run", "run_id": "x", "seed": [1]}\n')  # a list seed
+        fh.write('{"kind": "end", "run_id": "r", "exitstatus": [1]}\n')  # a list exit status
+        fh.write('{"kind": "ca')  # a torn line
     out = tmp_path / "out" / "index.html"
     done = _cli("build", str(path), "-o", str(out), "--title", "report \udcff")
     assert done.returncode == 0, done.stderr

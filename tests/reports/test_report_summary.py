@@ -390,7 +390,8 @@ def test_summary_json_holds_every_count_account_and_group(tmp_path: Path) -> Non
     assert len(data["divergences"]) == 12  # the HTML caps groups; summary.json never does
     assert [d["count"] for d in data["divergences"]] == list(range(12, 0, -1))
     assert data["divergences"][0]["shown_in_full"] == 1
-    assert data["divergences"][0]["examples"][0]["case"] == "{'op': 11}"
+    assert data["divergences"][0]["example"]["case"] == "{'op': 11}"
+    assert data["divergences"][0]["example_cases"] == ["{'op': 11}"]
     assert data["missing"][0].startswith("run r1 (impl@cpu) has no end record")
     assert data["runs"][0]["partial"] is True
     assert data["columns"] == [
