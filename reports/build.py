@@ -17,6 +17,7 @@ import base64
 import contextlib
 import difflib
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -74,6 +75,8 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 RULES_HREF = "../../docs/rules.md"
 """The rule index as seen from the report's usual place, reports/out/index.html."""
 SUMMARY_NAME = "summary.json"
+ACROSS_OPEN = 30
+"""The cross-engine table starts unfolded up to this many causes."""
 INLINE_TESTS = 50
 """Incomplete tests named inline per column; the rest are named in a folded list."""
 TEST_ROWS = 300
@@ -221,6 +224,7 @@ def _environment() -> Environment:
         STATUS_HELP=STATUS_HELP,
         column_id=column_id,
         INLINE=INLINE_TESTS,
+        ACROSS_OPEN=ACROSS_OPEN,
     )
     return env
 
@@ -328,9 +332,9 @@ def _accounts(summary: Summary, limit: int = TEST_ROWS) -> list[dict[str, Any]]:
     rows, incomplete tests first) every test's own."""
     out = []
     for col in summary.columns:
-        tests = sorted(
-            summary.accounts(col),
-            key=lambda ra: (not ra[1].missing, _rank_area(summary, ra[1].area), ra[1].test),
+        tests = summary.accounts(col)
+        listed = heapq.nsmallest(
+            limit, tests, key=lambda ra: (not ra[1].missing, _rank_area(summary, ra[1].area), ra[1].test)
         )
         out.append(
             {
@@ -338,8 +342,8 @@ def _accounts(summary: Summary, limit: int = TEST_ROWS) -> list[dict[str, Any]]:
                 "complete": summary.complete(col),
                 "total": summary.account(col),
                 "areas": [(area, summary.account(col, area)) for area in summary.areas],
-                "tests": [(run, a, checked_fraction(a)) for run, a in tests[:limit]],
-                "elided": len(tests[limit:]),
+                "tests": [(run, a, checked_fraction(a)) for run, a in listed],
+                "elided": len(tests) - len(listed),
                 "incomplete": [_missing(a) for _, a in tests if a.missing],
             }
         )

@@ -96,6 +96,7 @@ class Source:
     path: str
     records: int = 0
     malformed: list[Malformed] = field(default_factory=list)
+    error: str = ""  # why the file could not be read
 
 
 @dataclass
@@ -356,6 +357,12 @@ def expand(paths: Iterable[str]) -> list[Path]:
     return list(unique.values())
 
 
+def _params_key(params: dict[str, Any]) -> str:
+    """What identifies a case's parameters, cheaply (their keys are distinct, so sorting never
+    compares values)."""
+    return repr(sorted(params.items()))
+
+
 def _size(case: str) -> tuple[int, str]:
     return (len(case), case)
 
@@ -444,15 +451,20 @@ class _Builder:
         if r.seed is not None:
             group.seeds.add(r.seed)
         if r.examples:
-            group.examples = sorted([*group.examples, *r.examples], key=lambda e: _size(e.case))[:SHOWN]
+            merged = group.examples + r.examples
+            if len(merged) > SHOWN:
+                merged.sort(key=lambda e: _size(e.case))
+                del merged[SHOWN:]
+            group.examples = merged
         room = self.samples + SHOWN - len(group.others)
         if room > 0:
-            known = {params_text(p) for p in group.others}
+            known = {_params_key(p) for p in group.others}
             for p in r.cases:
                 if room <= 0:
                     break
-                if params_text(p) not in known:
-                    known.add(params_text(p))
+                key = _params_key(p)
+                if key not in known:
+                    known.add(key)
                     group.others.append(p)
                     room -= 1
         if status in ACROSS:
@@ -466,8 +478,8 @@ class _Builder:
         for run in s.runs.values():
             run.close()
         for group in self.groups.values():
-            shown = {params_text(e.params) for e in group.examples}
-            group.others = [p for p in group.others if params_text(p) not in shown][: self.samples]
+            shown = {_params_key(e.params) for e in group.examples}
+            group.others = [p for p in group.others if _params_key(p) not in shown][: self.samples]
         s.groups = sorted(
             self.groups.values(),
             key=lambda g: (_rank(g.status, DIVERGENT), -g.count, g.area, g.scenario, column_id(g.column)),
@@ -519,7 +531,9 @@ class _Builder:
             )
             out.append(f"{len(bad)} malformed line(s) skipped (not valid records): {where}")
         for src in s.sources:
-            if src.records == 0 and not src.malformed:
+            if src.error:
+                out.append(f"{src.path} could not be read: {src.error}")
+            elif src.records == 0 and not src.malformed:
                 out.append(f"{src.path}: no records")
         if not s.runs:
             out.append("no results: the inputs hold no records")
@@ -560,7 +574,12 @@ def summarise(paths: Iterable[str | Path], samples: int = 5) -> Summary:
     for path in expand(str(p) for p in paths):
         source = Source(str(path))
         builder.summary.sources.append(source)
-        for item in read(path):
+        try:
+            items = list(read(path))
+        except OSError as exc:  # unreadable: say so and go on with the other files
+            source.error = exc.strerror or str(exc)
+            continue
+        for item in items:
             if isinstance(item, Malformed):
                 source.malformed.append(item)
             else:
@@ -605,6 +624,7 @@ def to_json(s: Summary, *, max_samples: int = 5) -> dict[str, Any]:
             {
                 "path": src.path,
                 "records": src.records,
+                "error": src.error,
                 "malformed": [{"line": m.line, "why": m.why, "torn": m.last} for m in src.malformed],
             }
             for src in s.sources

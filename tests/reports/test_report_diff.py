@@ -120,3 +120,11 @@ def test_the_command_prints_the_listing_and_exits_0(
     assert 'e.g. {"a": ' in line
     assert main(["diff", str(runs["v1"]), str(runs["v1"].parent / "nothing.jsonl")]) == 2
     assert "no results file matches" in capsys.readouterr().err
+
+
+def test_results_of_several_engines_on_one_side_are_refused(tmp_path: Path, runs: dict[str, Path]) -> None:
+    from reports import sample
+
+    sample.write(tmp_path / "numpy.jsonl", sample.records(run_id="n", engine="numpy"))
+    sample.write(tmp_path / "jax.jsonl", sample.records(run_id="j", engine="jax"))
+    assert main(["diff", str(tmp_path), str(runs["v1"])]) == 2

@@ -399,3 +399,23 @@ def test_summary_json_holds_every_count_account_and_group(tmp_path: Path) -> Non
     ]
     total = data["accounts"]["impl@cpu"]["total"]
     assert (total["collected"], total["checked"], total["missing"]) == (120, 118, 2)
+
+
+def test_an_unreadable_file_is_a_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reports.summary as summary_module
+
+    good = write(
+        tmp_path / "a.jsonl", [run_record("a"), case_record("a", "pass", count=3), end_record("a", 0)]
+    )
+    locked = write(tmp_path / "b.jsonl", [run_record("b")])
+    real_read = summary_module.read
+
+    def read(path: Path) -> object:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(summary_module, "read", read)
+    s = summarise([good, locked])
+    assert s.totals() == {"pass": 3}
+    assert s.notices == [f"{locked} could not be read: Permission denied"]
