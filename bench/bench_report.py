@@ -82,12 +82,12 @@ def many_causes(root: Path, total: int) -> None:
             return r
         if rng.random() >= 0.2:
             return r
-        target = one_case[r.test]
+        case = one_case[r.test].cases[0]  # type: ignore[index]  # (finite targets only)
         fact = f"fact_{rng.randrange(total // 20)}"
         diff = Difference("fact", fact, "True", "False")
         r.status, r.cause = Status.FAIL, diff.key
-        r.cases = [sample.params(target.cases[0])]
-        r.examples = [sample.example(target.scenario, target.cases[0], [diff], sides)]
+        r.cases = [sample.params(case)]
+        r.examples = [sample.example(one_case[r.test].scenario, case, [diff], sides)]
         return r
 
     budget = [total]
@@ -184,9 +184,10 @@ def _row(version: str, runs: list[dict[str, Any]]) -> str:
         return statistics.median(r[key] for r in runs)
 
     page = runs[-1].get("page") or "—"
+    sizes = f"{med('html_kib'):>9.0f} {med('summary_kib'):>12.0f}"
     return (
         f"  {version:<9} {int(med('records')):>8} {int(med('groups')):>7} {med('build_s'):>8.2f} "
-        f"{med('read_s'):>7.2f} {med('render_s'):>8.2f} {med('html_kib'):>9.0f} {med('summary_kib'):>12.0f}   {page}"
+        f"{med('read_s'):>7.2f} {med('render_s'):>8.2f} {sizes}   {page}"
     )
 
 
@@ -217,9 +218,8 @@ def main() -> None:
             for r in json.loads(done.stdout):
                 results[r["workload"]]["new"].append(r)
     label = f"baseline = {args.baseline}" if not args.no_baseline else "no baseline"
-    print(
-        f"report build, {args.records} records, median of {args.rounds} interleaved rounds ({label}); target < 10 s"
-    )
+    rounds = f"median of {args.rounds} interleaved rounds ({label})"
+    print(f"report build, {args.records} records, {rounds}; target < 10 s")
     print(
         f"  {'version':<9} {'records':>8} {'groups':>7} {'build s':>8} {'read s':>7} {'render s':>8} "
         f"{'HTML KiB':>9} {'summary KiB':>12}   page load"

@@ -160,10 +160,11 @@ def compare(old: Side, new: Side) -> tuple[list[Change], int]:
                 kind, why = "not comparable", "OLD compared no case of this scenario"
             note(kind, scenario, a, b, count, example, why)
     for side, which in ((old, "OLD"), (new, "NEW")):
-        for (scenario, status, cause), n in side.unlisted.items():
+        for (scenario, status, cause), unlisted in side.unlisted.items():
             verdict = (status, cause)
             a, b = (verdict, None) if which == "OLD" else (None, verdict)
-            note("not comparable", scenario, a, b, n, None, f"recorded in {which} without case parameters")
+            why = f"recorded in {which} without case parameters"
+            note("not comparable", scenario, a, b, unlisted, None, why)
     order = {kind: i for i, (kind, _, _) in enumerate(KINDS)}
     listed = sorted(
         changes.values(), key=lambda c: (order[c.kind], -c.count, c.scenario, str(c.old), str(c.new))

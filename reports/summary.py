@@ -462,9 +462,9 @@ class _Builder:
             for p in r.cases:
                 if room <= 0:
                     break
-                key = _params_key(p)
-                if key not in known:
-                    known.add(key)
+                seen = _params_key(p)
+                if seen not in known:
+                    known.add(seen)
                     group.others.append(p)
                     room -= 1
         if status in ACROSS:

@@ -45,15 +45,15 @@ def _run(tmp_path: Path, name: str, engine: Any) -> Path:
     """One real run of the scenarios, written as results (the run, its case records)."""
     harness = Harness(engine, "torch", isolation="none", run_id=name, profile="ci")
     path = tmp_path / name / "results.jsonl"
-    records: list[rec.Record] = [RunRecord(run_id=name, started="2026-12-01T00:00:00+00:00", engine="mylib")]
+    cases: list[CaseRecord] = []
     try:
         for target in targets([all_scenarios()[sid] for sid in SCENARIOS]):
-            records += harness.run_target(target).records
+            cases += harness.run_target(target).records
     finally:
         harness.close()
-    for r in records:
+    for r in cases:
         r.engine = "mylib"  # one engine in both runs, whatever adapter class ran it
-    rec.append(path, records)
+    rec.append(path, [RunRecord(run_id=name, started="2026-12-01T00:00:00+00:00", engine="mylib"), *cases])
     return path
 
 
