@@ -9,8 +9,9 @@ counted, not listed). Matching the two sides case by case:
 - fixed: diverged in OLD, not in NEW, and NEW compared cases of that scenario;
 - changed cause: diverges on both sides with another cause (e.g. a wrong dtype became a crash);
 - reclassified: the same cause with another status (a manifest entry added or removed);
-- not comparable: divergences of a scenario the other side did not compare, and cases recorded
-  without parameters (an engine that could not start, a tripped breaker), counted per cause.
+- not comparable: divergences of a scenario the other side did not compare or compared only in
+  part (a sampled or interrupted run), and cases recorded without parameters (an engine that
+  could not start, a tripped breaker), counted per cause.
 
 Counts are exact. For drawn scenarios the comparison is meaningful only where both runs drew
 the same cases (the same profile and seed).
@@ -25,7 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.records import CHECKED, CaseRecord, Malformed, RunRecord, Status, read
+from conformance.records import (
+    CHECKED,
+    CaseRecord,
+    EndRecord,
+    Malformed,
+    PlannedTest,
+    PlanRecord,
+    RunRecord,
+    Status,
+    read,
+)
 from reports.summary import Column, column_device, column_id, expand, params_text
 
 DIVERGENT = frozenset({Status.FAIL, Status.EXPECTED, Status.ERROR})
@@ -54,6 +65,7 @@ class Side:
     cases: dict[CaseKey, Counter[Verdict]] = field(default_factory=lambda: defaultdict(Counter))
     params: dict[CaseKey, dict[str, Any]] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)  # scenarios with compared cases
+    partial: set[str] = field(default_factory=set)  # scenarios with cases collected but not recorded
     unlisted: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (scenario, status, cause)
     malformed: int = 0
 
@@ -72,6 +84,9 @@ def load(paths: Iterable[str | Path]) -> Side:
     """Read one side's results (FileNotFoundError when a path matches nothing)."""
     names = [str(p) for p in paths]
     side = Side(names)
+    planned: dict[tuple[str, str], PlannedTest] = {}  # (run, test) ->
+    recorded: Counter[tuple[str, str]] = Counter()
+    ended: set[str] = set()
     for path in expand(names):
         for r in read(path):
             if isinstance(r, Malformed):
@@ -79,8 +94,18 @@ def load(paths: Iterable[str | Path]) -> Side:
             elif isinstance(r, RunRecord):
                 side.columns.add((r.engine, column_device(r.engine_device, r.oracle_device)))
                 side.runs.add(r.run_id)
+            elif isinstance(r, PlanRecord):
+                planned.update(((r.run_id, p.test), p) for p in r.tests)
+            elif isinstance(r, EndRecord):
+                ended.add(r.run_id)
+                side.partial.update(a.scenario for a in r.tests if a.missing)
             elif isinstance(r, CaseRecord):
                 _add(side, r)
+                if r.status is not Status.STALE:
+                    recorded[(r.run_id, r.test)] += r.count
+    for (run_id, test), p in planned.items():  # runs cut off before their end record
+        if run_id not in ended and recorded[(run_id, test)] < (p.cases or 1):
+            side.partial.add(p.scenario)
     return side
 
 
@@ -156,8 +181,12 @@ def compare(old: Side, new: Side) -> tuple[list[Change], int]:
             why = ""
             if kind == "fixed" and scenario not in new.checked:
                 kind, why = "not comparable", "NEW compared no case of this scenario"
+            elif kind == "fixed" and scenario in new.partial:
+                kind, why = "not comparable", "NEW left cases of this scenario unrecorded"
             elif kind == "new" and scenario not in old.checked:
                 kind, why = "not comparable", "OLD compared no case of this scenario"
+            elif kind == "new" and scenario in old.partial:
+                kind, why = "not comparable", "OLD left cases of this scenario unrecorded"
             note(kind, scenario, a, b, count, example, why)
     for side, which in ((old, "OLD"), (new, "NEW")):
         for (scenario, status, cause), unlisted in side.unlisted.items():

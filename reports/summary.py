@@ -224,6 +224,7 @@ class Group:
     runs: set[str] = field(default_factory=set)
     oracles: set[str] = field(default_factory=set)
     flaky: bool = False
+    known: set[str] = field(default_factory=set, repr=False)  # keys of `others`
 
     @property
     def column(self) -> Column:
@@ -457,16 +458,11 @@ class _Builder:
                 del merged[SHOWN:]
             group.examples = merged
         room = self.samples + SHOWN - len(group.others)
-        if room > 0:
-            known = {_params_key(p) for p in group.others}
-            for p in r.cases:
-                if room <= 0:
-                    break
-                seen = _params_key(p)
-                if seen not in known:
-                    known.add(seen)
-                    group.others.append(p)
-                    room -= 1
+        for p in r.cases[: max(room, 0) * 2]:  # a few, skipping repeated parameters
+            seen = _params_key(p)
+            if seen not in group.known and len(group.others) < self.samples + SHOWN:
+                group.known.add(seen)
+                group.others.append(p)
         if status in ACROSS:
             across = self.across.get((r.scenario, r.cause))
             if across is None:

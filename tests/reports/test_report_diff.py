@@ -128,3 +128,18 @@ def test_results_of_several_engines_on_one_side_are_refused(tmp_path: Path, runs
     sample.write(tmp_path / "numpy.jsonl", sample.records(run_id="n", engine="numpy"))
     sample.write(tmp_path / "jax.jsonl", sample.records(run_id="j", engine="jax"))
     assert main(["diff", str(tmp_path), str(runs["v1"])]) == 2
+
+
+def test_a_sampled_run_does_not_fix_what_it_did_not_check(tmp_path: Path) -> None:
+    from reports import sample
+
+    old = sample.write(tmp_path / "full.jsonl", sample.records(run_id="full", engine="numpy"))
+    new = sample.write(tmp_path / "part.jsonl", sample.records(run_id="part", engine="numpy", sampled=0.3))
+    data = _totals(old, new)
+    assert data["totals"]["fixed"] == 0 and data["totals"]["new"] == 0
+    unsure = [c for c in data["changes"] if c["kind"] == "not comparable"]
+    assert unsure and all(c["note"] == "NEW left cases of this scenario unrecorded" for c in unsure)
+    assert (
+        data["unchanged"] + data["totals"]["not comparable"]
+        == json.loads(diff([str(old)], [str(old)], as_json=True))["unchanged"]
+    )
