@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("-o", "--output", default="reports/out/index.html", help="HTML file to write")
     build.add_argument("--title", default="tensorspec conformance report")
     build.add_argument("--max-groups", type=int, default=200, help="divergence groups rendered per section")
-    build.add_argument("--samples", type=int, default=5, help="extra smallest cases listed per group")
+    build.add_argument("--samples", type=int, default=5, help="other cases listed by parameters per group")
 
     changed = sub.add_parser("diff", help="what changed between two runs of one engine")
     changed.add_argument("old", help="the earlier run's results: a file, folder or glob")

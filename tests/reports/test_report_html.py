@@ -349,3 +349,23 @@ def test_a_bad_output_is_a_one_line_error(tmp_path: Path) -> None:
         done = _cli("build", str(tmp_path / "r.jsonl"), "-o", str(output))
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and says in done.stderr
+
+
+def test_a_stale_entry_shows_what_it_matches(tmp_path: Path) -> None:
+    stale = case_record(
+        "r",
+        "stale",
+        test="",
+        count=12,
+        manifest_entry="#7 creation.tensor_from_data",
+        cases=[{"dtype": "bfloat16"}],
+        reason="manifest entry #7 creation.tensor_from_data (why): all 12 matching cases agree now; remove it",
+    )
+    write(tmp_path / "r.jsonl", [run_record("r"), case_record("r", "pass", count=12), stale])
+    doc = parse(Path(build([str(tmp_path)], tmp_path / "index.html")["html"]).read_text())
+    (article,) = doc.find_all("section", id="manifest")[0].find_all("article")
+    text = " ".join(article.text.split())
+    assert "12 matching cases now agree" in text
+    assert 'the entry matches {"dtype": "bfloat16"}' in text
+    assert "Stale manifest entry: manifest entry #7" in text
+    assert not article.find_all("details", class_="others")
