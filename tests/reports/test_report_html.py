@@ -359,7 +359,7 @@ def test_a_stale_entry_shows_what_it_matches(tmp_path: Path) -> None:
         count=12,
         manifest_entry="#7 creation.tensor_from_data",
         cases=[{"dtype": "bfloat16"}],
-        reason="manifest entry #7 creation.tensor_from_data (why): all 12 matching cases agree now; remove it",
+        reason="manifest entry #7 creation.tensor_from_data: all 12 matching cases agree now; remove it",
     )
     write(tmp_path / "r.jsonl", [run_record("r"), case_record("r", "pass", count=12), stale])
     doc = parse(Path(build([str(tmp_path)], tmp_path / "index.html")["html"]).read_text())
@@ -367,5 +367,5 @@ def test_a_stale_entry_shows_what_it_matches(tmp_path: Path) -> None:
     text = " ".join(article.text.split())
     assert "12 matching cases now agree" in text
     assert 'the entry matches {"dtype": "bfloat16"}' in text
-    assert "Stale manifest entry: manifest entry #7" in text
+    assert "Stale manifest entry: manifest entry #7 creation.tensor_from_data: all 12" in text
     assert not article.find_all("details", class_="others")
