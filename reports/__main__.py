@@ -1,8 +1,12 @@
 """Command line: `python -m reports build RESULTS... -o reports/out/index.html`.
 
 Other commands:
-  python -m reports sample DIR            write realistic synthetic results (a CPU and a CUDA run)
+  python -m reports diff OLD NEW            what changed between two runs of one engine
+  python -m reports sample DIR              write sample results (impl on CPU and CUDA, NumPy, JAX)
   python -m reports screenshot HTML -o PNG  a PNG of the report's top, taken with headless Chromium
+
+Exit status 0, or 2 (with a one-line error) for inputs that match no file or an output that
+cannot be written.
 """
 
 from __future__ import annotations
@@ -21,9 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("-o", "--output", default="reports/out/index.html", help="HTML file to write")
     build.add_argument("--title", default="tensorspec conformance report")
     build.add_argument("--max-groups", type=int, default=200, help="divergence groups rendered per section")
-    build.add_argument("--samples", type=int, default=5, help="extra smallest cases listed per group")
+    build.add_argument("--samples", type=int, default=5, help="other cases listed by parameters per group")
 
-    sample = sub.add_parser("sample", help="write synthetic results for a demo report")
+    changed = sub.add_parser("diff", help="what changed between two runs of one engine")
+    changed.add_argument("old", help="the earlier run's results: a file, folder or glob")
+    changed.add_argument("new", help="the later run's results: a file, folder or glob")
+    changed.add_argument("--json", action="store_true", help="print the changes as JSON")
+
+    sample = sub.add_parser("sample", help="write sample results for a demo report")
     sample.add_argument("directory")
 
     shot = sub.add_parser("screenshot", help="PNG of a built report (headless Chromium)")
@@ -33,13 +42,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "build":
+        from reports.build import OutputError
         from reports.build import build as build_report
 
         try:
             info = build_report(
                 args.results, args.output, title=args.title, max_groups=args.max_groups, samples=args.samples
             )
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, OutputError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(
@@ -48,21 +58,26 @@ def main(argv: list[str] | None = None) -> int:
         )
         for notice in info["notices"]:
             print(f"warning: {notice}", file=sys.stderr)
+    elif args.command == "diff":
+        from reports.diff import DiffError, diff
+
+        try:
+            print(diff([args.old], [args.new], as_json=args.json))
+        except (FileNotFoundError, DiffError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "sample":
         from reports import sample as synth
 
         out = Path(args.directory)
-        synth.write(out / "impl-cpu.jsonl", synth.records(run_id="impl-cpu", cases=600, seed=1))
-        synth.write(
-            out / "numpy-cpu.jsonl", synth.records(run_id="numpy-cpu", engine="numpy", cases=600, seed=2)
-        )
+        synth.write(out / "impl-cpu.jsonl", synth.records(run_id="impl-cpu"))
+        synth.write(out / "numpy-cpu.jsonl", synth.records(run_id="numpy-cpu", engine="numpy", seed=2))
+        synth.write(out / "jax-cpu.jsonl", synth.records(run_id="jax-cpu", engine="jax", seed=3, end=False))
         synth.write(
             out / "impl-cuda.jsonl",
-            synth.records(
-                run_id="impl-cuda", device="cuda", oracle_device="cuda", cases=300, seed=3, end=False
-            ),
+            synth.records(run_id="impl-cuda", device="cuda", oracle_device="cuda", seed=4, sampled=0.5),
         )
-        print(f"wrote synthetic results to {out}")
+        print(f"wrote sample results to {out}")
     else:
         from reports.browser import Chromium, chromium_path
 

@@ -60,9 +60,10 @@ class Chromium:
     """One headless Chromium with one page: open(url), evaluate(js), screenshot(png), requests."""
 
     def __init__(self, executable: str | None = None, timeout: float = 60.0) -> None:
-        self.executable = executable or chromium_path()
-        if self.executable is None:
+        found = executable or chromium_path()
+        if found is None:
             raise BrowserError("no Chromium executable found")
+        self.executable: str = found
         self.timeout = timeout
         self.events: list[dict[str, Any]] = []
         self._ids = 0

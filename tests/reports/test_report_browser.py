@@ -30,14 +30,14 @@ VISIBLE = "(el) => el.getClientRects().length > 0"
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Summary]:
-    """A CPU run, a CUDA run from another machine, a second engine and a hostile engine, in one report."""
+    """A CPU run, a CUDA run from another machine, two other engines and a hostile one, in one report."""
     root = tmp_path_factory.mktemp("results")
-    sample.write(root / "cpu.jsonl", sample.records(run_id="cpu", cases=400, seed=1))
+    sample.write(root / "cpu.jsonl", sample.records(run_id="cpu", seed=1))
     sample.write(
-        root / "cuda.jsonl",
-        sample.records(run_id="cuda", device="cuda", oracle_device="cuda", cases=300, seed=2),
+        root / "cuda.jsonl", sample.records(run_id="cuda", device="cuda", oracle_device="cuda", seed=2)
     )
-    sample.write(root / "numpy.jsonl", sample.records(run_id="np", engine="numpy", cases=400, seed=3))
+    sample.write(root / "numpy.jsonl", sample.records(run_id="np", engine="numpy", seed=3))
+    sample.write(root / "jax.jsonl", sample.records(run_id="jax", engine="jax", seed=4, end=False))
     hostile_results(root)
     info = build([str(root)], root / "out" / "index.html")
     return Path(info["html"]).as_uri(), summarise([root])
@@ -69,49 +69,56 @@ def test_matrix_and_a_divergence_render(browser: Chromium, report: tuple[str, Su
             counts = s.counts[area][col]
             ran = sum(n for st, n in counts.items() if st not in ("unsupported", "not_run"))
             cell = browser.evaluate(
-                f"document.querySelector('table.matrix tr[data-area={json.dumps(area)}] "
-                f"td[data-col={json.dumps(column_id(col))}]').innerText"
+                f"[...document.querySelectorAll('table.matrix tr[data-area={json.dumps(area)}] td')]"
+                f".find((td) => td.dataset.col === {json.dumps(column_id(col))}).innerText"
             )
             expected = f"{counts['pass']} / {ran}" if ran else "not checked" if counts else "—"
             assert expected in cell
-    group = next(g for g in s.groups if g.scenario == "promotion.binary_op" and g.column == ("impl", "cuda"))
+    group = next(g for g in s.groups if g.scenario == "promotion.binary_op" and g.column == ("numpy", "cpu"))
     article = (
         "[...document.querySelectorAll('#unexplained article')].find((a) => "
-        f"a.dataset.col === 'impl@cuda' && a.querySelector('h3').innerText === {json.dumps(group.scenario)})"
+        f"a.dataset.col === 'numpy@cpu' && a.querySelector('h3').innerText === {json.dumps(group.scenario)})"
     )
     shown = browser.evaluate(
         f"""(() => {{
             const shows = {VISIBLE}, a = {article};
             return {{
                 visible: shows(a),
+                expression: a.querySelector(".expr pre").innerText,
                 case: a.querySelector(".case pre").innerText,
-                marks: [...a.querySelectorAll("table.cmp tr.differs mark")].map((m) => m.innerText),
-                count: a.querySelector(".n b").innerText,
+                marks: [...a.querySelectorAll(":scope > table.cmp tr.differs mark")].map((m) => m.innerText),
+                count: a.querySelector(".n").innerText,
                 copy: shows(a.querySelector("button.copy")),
+                folded: [...a.querySelectorAll("details.more")].map(shows),
             }};
         }})()"""
     )
+    assert group.example is not None
     assert shown == {
         "visible": True,
+        "expression": group.example.expression,
         "case": group.case,
-        "marks": ["float32", "float64"],
-        "count": str(group.count),
+        "marks": ["float32", "float64"] * 2,  # the outcome row and the difference row
+        "count": f"{group.count} cases · 3 shown in full · in {len(group.tests)} tests",
         "copy": True,
+        "folded": [True, True],
     }
 
 
 def test_filter_from_the_url_hash(browser: Chromium, report: tuple[str, Summary]) -> None:
     url, s = report
-    browser.open(url + "#area=promotion&col=impl%40cpu&status=fail,error")
+    browser.open(url + "#area=promotion&col=numpy%40cpu&status=fail,error")
     expected = [
-        g for g in s.groups if g.area == "promotion" and g.column == ("impl", "cpu") and g.status == "fail"
+        g for g in s.groups if g.area == "promotion" and g.column == ("numpy", "cpu") and g.status == "fail"
     ]
     assert expected
     shown = visible(browser, "#unexplained article, #manifest article", "status")
     assert shown == ["fail"] * len(expected)
     assert set(visible(browser, "article", "area")) == {"promotion"}
     assert visible(browser, "table.matrix:not(.compact) tbody tr", "area") == ["promotion"]
-    assert visible(browser, "table.matrix:not(.compact) thead th[data-col]", "col") == ["impl@cpu"]
+    assert visible(browser, "table.matrix:not(.compact) thead th[data-col]", "col") == ["numpy@cpu"]
+    assert set(visible(browser, "#accounts tr[data-col]", "col")) == {"numpy@cpu"}
+    assert visible(browser, "#across thead th[data-col]", "col") == ["numpy@cpu"]
     total = sum(1 for g in s.groups if g.status in ("fail", "error"))
     assert browser.evaluate("document.querySelector('#unexplained .shown').innerText") == (
         f"(showing {len(expected)} of {total})"
@@ -193,7 +200,8 @@ def test_copy_button_copies_the_reproduction(browser: Chromium, report: tuple[st
         " document.getElementById(b.dataset.target).textContent]; })()"
     )
     assert copied[0] == "Copied"
-    assert copied[1] == copied[2] and copied[1].startswith("from conformance.reproduce import rerun")
+    assert copied[1] == copied[2] and copied[1].startswith("# ")
+    assert "from conformance.engines import get_engine" in copied[1]
 
 
 def test_screenshot_command_writes_a_small_png(report: tuple[str, Summary], tmp_path: Path) -> None:

@@ -1,16 +1,27 @@
-"""reports.summary: counts, grouping by cause, merging runs, partial and torn results."""
+"""reports.summary: exact counts, groups by cause, every case accounted for, malformed input."""
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
-from reportdata import case_record, dtype_divergence, end_record, run_record, write
+from reportdata import (
+    DTYPE_CAUSE,
+    case_record,
+    dtype_divergence,
+    end_record,
+    example,
+    plan_record,
+    run_record,
+    write,
+)
 
+from conformance import records as rec
 from reports.build import build
 from reports.summary import expand, pass_rate, summarise
+
+COL = ("impl", "cpu")
 
 
 def test_counts_use_each_records_count(tmp_path: Path) -> None:
@@ -19,69 +30,109 @@ def test_counts_use_each_records_count(tmp_path: Path) -> None:
         [
             run_record("r1"),
             case_record("r1", "pass", count=250),
-            case_record("r1", "pass", count=7, area="memory", scenario="memory.view_aliasing"),
+            case_record("r1", "pass", count=7, area="memory", scenario="memory.views"),
             case_record("r1", "not_run", count=40, reason="no CUDA device"),
             dtype_divergence("r1", "{'op': 'add'}"),
             end_record("r1"),
         ],
     )
     s = summarise([path])
-    col = ("impl", "cpu")
-    assert s.counts["promotion"][col] == {"pass": 250, "not_run": 40, "fail": 1}
-    assert s.counts["memory"][col] == {"pass": 7}
+    assert s.counts["promotion"][COL] == {"pass": 250, "not_run": 40, "fail": 1}
+    assert s.counts["memory"][COL] == {"pass": 7}
     assert s.totals() == {"pass": 257, "not_run": 40, "fail": 1}
     assert pass_rate(s.totals(area="promotion")) == 250 / 251  # not_run is not part of the rate
     assert s.runs["r1"].cases == 298
     assert s.notices == []
 
 
-def test_one_cause_is_one_group_with_its_smallest_case(tmp_path: Path) -> None:
-    rng = random.Random(5)
-    cases = [repr({"op": "add", "lhs": list(range(rng.randint(1, 30))), "i": i}) for i in range(300)]
-    records = [run_record("r1"), *(dtype_divergence("r1", c, count=2, seed=i) for i, c in enumerate(cases))]
-    records.append(dtype_divergence("r1", "{'op': 'mul'}", engine_dtype="float16", engine="numpy"))
-    records.append(  # same scenario and engine, another differing field: another cause
+def test_one_cause_is_one_exact_group_over_chunks_and_runs(tmp_path: Path) -> None:
+    """Chunks of one scenario, in two runs of one column, each with the cause: one group whose
+    size is the sum of the counts (not of the records or examples), shown by its smallest cases."""
+    cases = [f"{{'op': 'add', 'i': {'x' * (i % 7)}{i}}}" for i in range(40)]
+    chunks = [
+        dtype_divergence("r1", *cases[:20], test="promotion.binary_op-1of2", count=700),
+        dtype_divergence("r1", *cases[20:], test="promotion.binary_op-2of2", count=300),
+    ]
+    other_run = dtype_divergence("r2", "{'op': 'mul'}", test="promotion.binary_op-1of2", count=5)
+    write(tmp_path / "a.jsonl", [run_record("r1"), *chunks, end_record("r1")])
+    write(tmp_path / "b.jsonl", [run_record("r2"), other_run, end_record("r2")])
+    write(  # another engine dtype: another cause; another column: another group
+        tmp_path / "c.jsonl",
+        [
+            run_record("r3", engine="numpy"),
+            dtype_divergence("r3", "{'op': 'div'}", engine_dtype="float16", engine="numpy", count=2000),
+            end_record("r3"),
+        ],
+    )
+    s = summarise([tmp_path], samples=4)
+    assert [(g.engine, g.cause, g.count) for g in s.groups] == [
+        ("numpy", "dtype result.dtype: float16 vs float32", 2000),
+        ("impl", DTYPE_CAUSE, 1005),
+    ]
+    big = s.groups[1]
+    assert (big.records, big.runs, big.tests) == (
+        3,
+        {"r1", "r2"},
+        {"promotion.binary_op-1of2", "promotion.binary_op-2of2"},
+    )
+    recorded_in_full = [cases[0], cases[1], cases[2], cases[20], cases[21], cases[22], "{'op': 'mul'}"]
+    assert [e.case for e in big.examples] == sorted(recorded_in_full, key=lambda c: (len(c), c))[:3]
+    shown = {e.case for e in big.examples}
+    assert len(big.others) == 4 and not {o["case"] for o in big.others} & shown
+    assert big.listed == 41
+
+
+def test_groups_are_sized_and_sorted_by_real_count_not_by_examples(tmp_path: Path) -> None:
+    records = [
+        run_record("r1"),
+        dtype_divergence("r1", *(f"{{'i': {i}}}" for i in range(3)), count=3),  # 3 examples, 3 cases
         case_record(
             "r1",
             "fail",
-            case="{'op': 'div'}",
-            differences=[{"field": "value", "name": "result", "engine": "[1.]", "oracle": "[2.]"}],
-        )
-    )
-    path = write(tmp_path / "r.jsonl", [*records, end_record("r1")])
-    s = summarise([path], samples=4)
-    assert len(s.groups) == 3
-    big = max(s.groups, key=lambda g: g.count)
-    assert (big.count, big.records) == (600, 300)
-    assert big.case == min(cases, key=lambda c: (len(c), c))
-    assert big.fields == (("dtype", "result.dtype"),)
-    assert big.samples[:5] == sorted(cases, key=lambda c: (len(c), c))[:5]
-    assert len(big.seeds) == 300
-    assert {(g.engine, g.fields[0][0]) for g in s.groups} == {
-        ("impl", "dtype"),
-        ("numpy", "dtype"),
-        ("impl", "value"),
-    }
+            cause="error exception: TypeError vs NotImplementedError",
+            count=2000,
+            cases=[{"i": i} for i in range(2000)],
+            examples=[example("{'i': 0}")],
+        ),
+    ]
+    s = summarise([write(tmp_path / "r.jsonl", records)])
+    assert [(g.count, len(g.examples)) for g in s.groups] == [(2000, 1), (3, 3)]
 
 
-def test_expected_divergences_group_by_manifest_reason(tmp_path: Path) -> None:
-    diff = [{"field": "aliasing", "name": "groups", "engine": "[]", "oracle": "[{a, b}]"}]
+def test_expected_divergences_group_by_manifest_entry(tmp_path: Path) -> None:
+    diff = "aliasing groups: [] vs [['a', 'b']]"
     records = [
         run_record("r1"),
-        case_record("r1", "expected", case="{'n': 1}", differences=diff, reason="numpy copies here"),
-        case_record("r1", "expected", case="{'n': 2}", differences=diff, reason="numpy copies here"),
-        case_record("r1", "expected", case="{'n': 3}", differences=diff, reason="another entry"),
-        case_record("r1", "stale", case="{'n': 4}", reason="fixed upstream"),
+        case_record("r1", "expected", cause=diff, manifest_entry="#1 x", reason="numpy copies", count=2),
+        case_record("r1", "expected", cause=diff, manifest_entry="#1 x", reason="numpy copies", count=3),
+        case_record("r1", "expected", cause=diff, manifest_entry="#2 y", reason="another entry"),
+        case_record(
+            "r1", "stale", manifest_entry="#3 z", reason="manifest entry #3 z: fixed upstream", test=""
+        ),
         end_record("r1"),
     ]
     s = summarise([write(tmp_path / "r.jsonl", records)])
-    by_reason = {(g.status, g.reason): g.count for g in s.groups}
-    assert by_reason == {
-        ("expected", "numpy copies here"): 2,
-        ("expected", "another entry"): 1,
-        ("stale", "fixed upstream"): 1,
-    }
-    assert s.groups[0].status == "stale"  # stale entries are listed before expected ones
+    assert [(g.status, g.manifest_entry, g.count) for g in s.groups] == [
+        ("stale", "#3 z", 1),  # stale entries are listed before expected ones
+        ("expected", "#1 x", 5),
+        ("expected", "#2 y", 1),
+    ]
+    assert s.totals() == {"expected": 6}  # a stale record names a manifest entry, not cases
+
+
+def test_errors_group_by_their_cause_key(tmp_path: Path) -> None:
+    """The harness' cause of an error is its reason without numbers: one group per crash kind."""
+    records = [
+        run_record("r1"),
+        case_record("r1", "error", cause="timeout after # s", reason="timeout after 3.0 s", test="t-1of2"),
+        case_record("r1", "error", cause="timeout after # s", reason="timeout after 3.5 s", test="t-2of2"),
+        case_record("r1", "error", cause="killed by sigsegv", reason="killed by SIGSEGV", count=4),
+    ]
+    s = summarise([write(tmp_path / "r.jsonl", records)])
+    assert [(g.cause, g.count, g.reason) for g in s.groups] == [
+        ("killed by sigsegv", 4, "killed by SIGSEGV"),
+        ("timeout after # s", 2, "timeout after 3.0 s"),
+    ]
 
 
 def test_cpu_and_cuda_runs_merge_into_one_matrix(tmp_path: Path) -> None:
@@ -103,34 +154,149 @@ def test_cpu_and_cuda_runs_merge_into_one_matrix(tmp_path: Path) -> None:
     assert s.oracles[("impl", "cuda")] == {"torch@cuda"}
     assert [g.device for g in s.groups] == ["cuda"]
     assert s.notices == [
-        "run n has no end record: partial results (interrupted, or a worker crashed); 1 cases recorded"
+        "run n (numpy@cpu) has no end record (interrupted, or a worker crashed): "
+        "no plan record either, so what is missing is unknown; 1 cases recorded"
     ]
 
 
-def test_partial_results_say_what_is_missing(tmp_path: Path) -> None:
-    path = write(tmp_path / "r.jsonl", [run_record("r1"), case_record("r1", "pass", count=3)])
-    with open(path, "a") as fh:
-        fh.write('{"kind": "case", "run_id": "r1", "status": "pa')  # the writer was cut off
-    orphan = write(tmp_path / "o.jsonl", [case_record("lost", "fail", case="{}"), end_record("lost", 2)])
-    s = summarise([path, orphan])
-    assert s.totals() == {"pass": 3, "fail": 1}
-    text = "\n".join(s.notices)
-    assert "run r1 has no end record: partial results" in text
-    assert f"{path}: torn last line skipped" in text
-    assert "run lost has no run record" in text
-    assert "run lost ended abnormally: exit status 2 (interrupted)" in text
+def test_an_oracle_on_another_device_gets_its_own_column(tmp_path: Path) -> None:
+    cpu = [run_record("a"), case_record("a", "pass", count=3), end_record("a", 0)]
+    vs_cuda = [
+        run_record("b", oracle_device="cuda"),
+        case_record("b", "pass", count=5, oracle_device="cuda"),
+        end_record("b", 0),
+    ]
+    write(tmp_path / "cpu.jsonl", cpu)
+    write(tmp_path / "vs-cuda.jsonl", vs_cuda)
+    s = summarise([tmp_path])
+    assert s.columns == [("impl", "cpu"), ("impl", "cpu (oracle cuda)")]
+    assert s.oracles[("impl", "cpu (oracle cuda)")] == {"torch@cuda"}
+    assert s.counts["promotion"][("impl", "cpu")] == {"pass": 3}
 
 
-def test_corrupt_middle_line_is_noted_and_skipped(tmp_path: Path) -> None:
-    path = tmp_path / "r.jsonl"
-    lines = [run_record("r1"), case_record("r1", "pass", count=2), end_record("r1", 0)]
-    path.write_text(
-        json.dumps(lines[0]) + "\n{not json\n[1, 2]\n" + "\n".join(map(json.dumps, lines[1:])) + "\n"
+def _accounted(test: str, collected: int | None, **counts: int) -> rec.TestAccount:
+    scenario = test.rsplit("-", 1)[0] if "of" in test else test
+    return rec.TestAccount(
+        test=test,
+        scenario=scenario,
+        area=scenario.split(".")[0],
+        collected=collected,
+        finished=True,
+        **counts,
     )
+
+
+def test_every_case_is_accounted_per_test_and_area(tmp_path: Path) -> None:
+    tests = {"promotion.promote_types": 144, "memory.views": 62, "broadcasting.expand": None}
+    accounts = [
+        _accounted("promotion.promote_types", 144, checked=140, error=4),
+        _accounted("memory.views", 62, checked=40, unsupported=12),  # 10 missing
+        _accounted("broadcasting.expand", None, checked=300),
+    ]
+    records = [
+        run_record("r1"),
+        plan_record("r1", tests),
+        case_record("r1", "pass", scenario="promotion.promote_types", count=140),
+        case_record("r1", "error", scenario="promotion.promote_types", count=4, cause="c", reason="crash"),
+        case_record("r1", "pass", area="memory", scenario="memory.views", count=40),
+        case_record("r1", "unsupported", area="memory", scenario="memory.views", count=12, reason="no views"),
+        case_record("r1", "pass", area="broadcasting", scenario="broadcasting.expand", count=300),
+        end_record("r1", tests=accounts),
+    ]
+    s = summarise([write(tmp_path / "r.jsonl", records)])
+    promo, memory = s.account(COL, "promotion"), s.account(COL, "memory")
+    assert (promo.collected, promo.checked, promo.error, promo.missing) == (144, 140, 4, 0)
+    assert (memory.collected, memory.checked, memory.unsupported, memory.missing) == (62, 40, 12, 10)
+    total = s.account(COL)
+    assert total.collected == 144 + 62 + 300  # a drawn test collects what it recorded
+    assert total.checked + total.unsupported + total.not_run + total.error + total.missing == total.collected
+    assert (total.tests, total.drawn, total.incomplete) == (3, 1, 1)
+    assert not s.complete(COL)
+    assert s.notices == [
+        "run r1 (impl@cpu): 1 test(s) with cases not recorded: memory.views (10 of 62 cases not recorded)"
+    ]
+
+
+def test_a_sampled_run_shows_the_fraction_checked_and_is_never_complete(tmp_path: Path) -> None:
+    from reports import sample
+
+    sample.write(tmp_path / "full.jsonl", sample.records(run_id="full"))
+    sample.write(tmp_path / "part.jsonl", sample.records(run_id="part", engine="numpy", sampled=0.25))
+    s = summarise([tmp_path])
+    full, part = ("impl", "cpu"), ("numpy", "cpu")
+    assert s.complete(full) and s.account(full).checked_fraction == 1.0
+    assert not s.complete(part)
+    fraction = s.account(part, "promotion").checked_fraction
+    assert fraction is not None and 0.2 < fraction < 0.3
+    data = json.loads(Path(build([str(tmp_path)], tmp_path / "out" / "index.html")["summary"]).read_text())
+    assert [c["complete"] for c in data["columns"]] == [True, False]
+    incomplete = {t["test"] for t in data["incomplete_tests"]}
+    assert "promotion.promote_types" in incomplete and all(
+        t["column"] == "numpy@cpu" for t in data["incomplete_tests"]
+    )
+
+
+def test_an_interrupted_run_names_the_planned_tests_without_records(tmp_path: Path) -> None:
+    tests = {
+        "promotion.promote_types": 144,
+        "promotion.binary_op-1of2": 9000,
+        "promotion.binary_op-2of2": 9048,
+    }
+    records = [
+        run_record("cut"),
+        plan_record("cut", tests),
+        case_record("cut", "pass", scenario="promotion.promote_types", count=144),
+        case_record("cut", "pass", test="promotion.binary_op-1of2", count=9000),
+    ]
+    path = write(tmp_path / "r.jsonl", records)
+    with open(path, "a") as fh:
+        fh.write('{"kind": "case", "run_id": "cut", "status": "pa')  # the writer was cut off
+    s = summarise([path])
+    assert s.notices[0] == (
+        "run cut (impl@cpu) has no end record (interrupted, or a worker crashed): "
+        "1 of 3 planned tests have no records: promotion.binary_op-2of2; 9144 cases recorded"
+    )
+    assert (
+        s.notices[1]
+        == f"1 malformed line(s) skipped (not valid records): {path}: line 5 (torn: the writer was cut off)"
+    )
+    account = s.account(COL)
+    assert (account.collected, account.checked, account.missing, account.incomplete) == (18192, 9144, 9048, 1)
+
+
+def test_malformed_lines_are_one_counted_notice_never_a_crash(tmp_path: Path) -> None:
+    good = [run_record("r1"), case_record("r1", "pass", count=2), end_record("r1", 0)]
+    lines = [rec.encode(r).strip() for r in good]
+    bad = [
+        "{not json",
+        "[1, 2]",
+        json.dumps({**json.loads(lines[0]), "run_id": "r2", "seed": [1, 2]}),  # a list seed
+        json.dumps({**json.loads(lines[2]), "exitstatus": [0]}),  # a list exit status
+        json.dumps({"kind": "mystery", "run_id": "r1"}),  # an unknown kind
+        json.dumps({**json.loads(lines[1]), "status": "weird"}),  # an unknown status
+        json.dumps({**json.loads(lines[1]), "count": "many"}),
+    ]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join([lines[0], *bad, *lines[1:]]) + "\n")
     s = summarise([path])
     assert s.totals() == {"pass": 2}
-    assert s.sources[0].bad_lines == [2, 3]
-    assert any("2 corrupt line(s) skipped: 2, 3" in n for n in s.notices)
+    assert [m.line for m in s.malformed] == [2, 3, 4, 5, 6, 7, 8]
+    (notice,) = s.notices
+    assert notice == f"7 malformed line(s) skipped (not valid records): {path}: lines 2, 3, 4, 5, 6, 7, 8"
+
+
+def test_lone_surrogates_come_back_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    write(path, [run_record("r1"), case_record("r1", "error", cause="c", reason="open('\udcff.txt') failed")])
+    with open(path, "ab") as fh:  # a raw undecodable byte in a line, as a careless writer might leave
+        fh.write(
+            b'{"kind":"case","run_id":"r1","engine":"impl","oracle":"torch","device":"cpu",'
+            b'"oracle_device":"cpu","area":"promotion","scenario":"s\xff","status":"pass","count":1}\n'
+        )
+    s = summarise([path])
+    assert s.groups[0].reason == "open('\\udcff.txt') failed"
+    assert ("promotion", "s\\udcff") in s.scenario_counts
+    json.dumps(s.groups[0].reason).encode("utf-8")  # encodable
 
 
 def test_not_checked_cases_are_counted_per_area_with_reason(tmp_path: Path) -> None:
@@ -157,6 +323,45 @@ def test_not_checked_cases_are_counted_per_area_with_reason(tmp_path: Path) -> N
     assert pass_rate(s.totals(area="autograd")) is None  # nothing ran: no rate, never 100%
 
 
+def test_across_columns_each_cause_says_who_diverges_agrees_or_did_not_check(tmp_path: Path) -> None:
+    def run(run_id: str, engine: str, *extra: rec.CaseRecord) -> list[rec.Record]:
+        checked = case_record(run_id, "pass", engine=engine, count=100)
+        return [run_record(run_id, engine=engine), checked, *extra, end_record(run_id)]
+
+    write(tmp_path / "a.jsonl", run("a", "impl"))
+    write(tmp_path / "b.jsonl", run("b", "numpy", dtype_divergence("b", "{'i': 1}", engine="numpy", count=9)))
+    both = dict(cause="error exception: TypeError vs RuntimeError", count=3)
+    write(
+        tmp_path / "c.jsonl",
+        run(
+            "c",
+            "jax",
+            dtype_divergence("c", "{'i': 1}", engine="jax", count=4),
+            case_record("c", "expected", engine="jax", **both),
+        ),
+    )
+    write(
+        tmp_path / "d.jsonl",
+        [run_record("d", engine="tinygrad"), case_record("d", "expected", engine="tinygrad", **both)],
+    )
+    s = summarise([tmp_path])
+    by_cause = {a.cause: a for a in s.across}
+    dtype = by_cause[DTYPE_CAUSE]
+    assert {c[0]: dict(n) for c, n in dtype.diverging.items()} == {"numpy": {"fail": 9}, "jax": {"fail": 4}}
+    shared = by_cause["error exception: TypeError vs RuntimeError"]
+    assert set(shared.diverging) == {("jax", "cpu"), ("tinygrad", "cpu")}
+    assert s.checked_columns("promotion.binary_op") == {
+        ("impl", "cpu"),
+        ("numpy", "cpu"),
+        ("jax", "cpu"),
+        ("tinygrad", "cpu"),
+    }
+    data = json.loads(Path(build([str(tmp_path)], tmp_path / "out" / "index.html")["summary"]).read_text())
+    across = {a["cause"]: a for a in data["across"]}
+    assert across[DTYPE_CAUSE]["agreeing"] == ["impl@cpu", "tinygrad@cpu"]
+    assert across[DTYPE_CAUSE]["diverging"] == {"numpy@cpu": {"fail": 9}, "jax@cpu": {"fail": 4}}
+
+
 def test_expand_accepts_dirs_globs_and_files_once(tmp_path: Path) -> None:
     a = write(tmp_path / "a.jsonl", [run_record("a")])
     b = write(tmp_path / "sub" / "b.jsonl", [run_record("b")])
@@ -165,75 +370,52 @@ def test_expand_accepts_dirs_globs_and_files_once(tmp_path: Path) -> None:
         expand([str(tmp_path / "missing-*.jsonl")])
 
 
-def test_summary_json_holds_every_count_and_group(tmp_path: Path) -> None:
-    records = [run_record("r1"), case_record("r1", "pass", count=40)]
-    records += [dtype_divergence("r1", f"{{'op': {i}}}", scenario=f"promotion.s{i}") for i in range(12)]
+def test_summary_json_holds_every_count_account_and_group(tmp_path: Path) -> None:
+    records = [
+        run_record("r1"),
+        plan_record("r1", {"promotion.binary_op": 120}),
+        case_record("r1", "pass", count=40),
+    ]
+    records += [
+        dtype_divergence(
+            "r1", f"{{'op': {i}}}", cause=f"dtype result.dtype: float{i} vs float32", count=i + 1
+        )
+        for i in range(12)
+    ]
     write(tmp_path / "r.jsonl", records)
     info = build([str(tmp_path / "r.jsonl")], tmp_path / "out" / "index.html", max_groups=5)
     data = json.loads(Path(info["summary"]).read_text())
-    assert data["counts"]["promotion"]["impl"]["cpu"] == {"pass": 40, "fail": 12}
-    assert data["totals"] == {"pass": 40, "fail": 12}
+    assert data["counts"]["promotion"]["impl"]["cpu"] == {"pass": 40, "fail": 78}
+    assert data["totals"] == {"pass": 40, "fail": 78}
     assert len(data["divergences"]) == 12  # the HTML caps groups; summary.json never does
-    assert sum(d["count"] for d in data["divergences"]) == 12
-    assert data["missing"] == [
-        "run r1 has no end record: partial results (interrupted, or a worker crashed); 52 cases recorded"
-    ]
+    assert [d["count"] for d in data["divergences"]] == list(range(12, 0, -1))
+    assert data["divergences"][0]["shown_in_full"] == 1
+    assert data["divergences"][0]["example"]["case"] == "{'op': 11}"
+    assert data["divergences"][0]["example_cases"] == ["{'op': 11}"]
+    assert data["missing"][0].startswith("run r1 (impl@cpu) has no end record")
     assert data["runs"][0]["partial"] is True
     assert data["columns"] == [
-        {"id": "impl@cpu", "engine": "impl", "device": "cpu", "oracles": ["torch@cpu"]}
+        {"id": "impl@cpu", "engine": "impl", "device": "cpu", "oracles": ["torch@cpu"], "complete": False}
     ]
+    total = data["accounts"]["impl@cpu"]["total"]
+    assert (total["collected"], total["checked"], total["missing"]) == (120, 118, 2)
 
 
-def test_crashes_group_by_their_message_without_numbers(tmp_path: Path) -> None:
-    records = [
-        run_record("r1"),
-        case_record("r1", "error", case="{'n': 10}", reason="Timeout: case ran over 30.0 s on worker gw0"),
-        case_record("r1", "error", case="{'n': 2}", reason="Timeout: case ran over 31.5 s on worker gw1"),
-        case_record("r1", "error", case="{'n': 3}", reason="worker gw1 crashed: Segmentation fault"),
-    ]
-    s = summarise([write(tmp_path / "r.jsonl", records)])
-    assert sorted((g.count, g.case) for g in s.groups) == [(1, "{'n': 3}"), (2, "{'n': 2}")]
+def test_an_unreadable_file_is_a_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reports.summary as summary_module
 
+    good = write(
+        tmp_path / "a.jsonl", [run_record("a"), case_record("a", "pass", count=3), end_record("a", 0)]
+    )
+    locked = write(tmp_path / "b.jsonl", [run_record("b")])
+    real_read = summary_module.read
 
-def test_divergences_counted_past_the_detail_cap_are_not_a_cause(tmp_path: Path) -> None:
-    """The harness writes the first cases of a status in full and the rest as one bare count."""
-    records = [
-        run_record("r1"),
-        *(dtype_divergence("r1", f"{{'i': {i}}}") for i in range(3)),
-        case_record("r1", "fail", count=425),  # no case, no differences, no reason
-        end_record("r1"),
-    ]
-    path = write(tmp_path / "r.jsonl", records)
-    s = summarise([path])
-    assert [(g.count, g.fields) for g in s.groups] == [(3, (("dtype", "result.dtype"),))]
-    assert s.undetailed == {("fail", "impl", "cpu", "promotion", "promotion.binary_op"): 425}
-    assert s.totals() == {"fail": 428}
-    info = build([str(path)], tmp_path / "index.html")
-    summary = json.loads(Path(info["summary"]).read_text())
-    assert summary["undetailed"] == [
-        {
-            "status": "fail",
-            "engine": "impl",
-            "device": "cpu",
-            "area": "promotion",
-            "scenario": "promotion.binary_op",
-            "count": 425,
-        }
-    ]
-    html = Path(info["html"]).read_text()
-    assert "1 group, 428 cases (425 counted without details)" in html
+    def read(path: Path) -> object:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
 
-
-def test_an_oracle_on_another_device_gets_its_own_column(tmp_path: Path) -> None:
-    cpu = [run_record("a"), case_record("a", "pass", count=3), end_record("a", 0)]
-    vs_cuda = [
-        run_record("b", oracle_device="cuda"),
-        case_record("b", "pass", count=5, oracle_device="cuda"),
-        end_record("b", 0),
-    ]
-    write(tmp_path / "cpu.jsonl", cpu)
-    write(tmp_path / "vs-cuda.jsonl", vs_cuda)
-    s = summarise([tmp_path])
-    assert s.columns == [("impl", "cpu"), ("impl", "cpu (oracle cuda)")]
-    assert s.oracles[("impl", "cpu (oracle cuda)")] == {"torch@cuda"}
-    assert s.counts["promotion"][("impl", "cpu")] == {"pass": 3}
+    monkeypatch.setattr(summary_module, "read", read)
+    s = summarise([good, locked])
+    assert s.totals() == {"pass": 3}
+    assert s.notices == [f"{locked} could not be read: Permission denied"]
