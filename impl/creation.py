@@ -24,11 +24,14 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from impl import autograd, dtypes
+from impl import bridge, dtypes
+from impl.arguments import dtype_arg
+from impl.copies import copy_with_strides, preserved_strides, to_copy
 from impl.dtypes import dtype
-from impl.memory import _copy_with_strides, preserved_strides
+from impl.layout import contiguous_strides
 from impl.promotion import scalar_dtype
-from impl.tensor import Tensor, contiguous_strides, device
+from impl.rows import op
+from impl.tensor import Tensor, device
 
 # --- torch.tensor -----------------------------------------------------------------------------
 
@@ -144,14 +147,15 @@ def tensor(
 ) -> Tensor:
     """torch.tensor: a new tensor (always a copy) holding `data`."""
     _check_device(device)
+    dtype = dtype_arg(dtype, "tensor")
     if isinstance(data, str | bytes):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, np.generic):
-        _refuse_bfloat16(data.dtype)
+        bridge.refuse_bfloat16(data.dtype)
     if isinstance(data, np.ndarray) and data.dtype != object:
-        source = _share_numpy(_check_numpy(data))  # copied with its dense layout kept, as torch does
+        source = bridge.share(bridge.check_array(data))  # copied with its dense layout kept, as torch does
         dtype = dtype or source.dtype
-        return _finish(_copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
+        return _finish(copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
     shape = _infer_shape(data)
     inferred = _infer_dtype(data)
     dtype = dtype or inferred
@@ -177,8 +181,9 @@ def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: Any = None)
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
-    if requires_grad:
-        autograd.set_requires_grad(t, True)
+    """A factory's requires_grad=True (torch's factory message for integer dtypes)."""
+    if requires_grad is not False:
+        t.require_grad(requires_grad, source="factory")
     return t
 
 
@@ -193,9 +198,8 @@ def _check_device(spec: Any) -> None:
 def from_numpy(array: np.ndarray) -> Tensor:
     """torch.from_numpy: a tensor sharing `array`'s memory (same shape, strides and dtype)."""
     if not isinstance(array, np.ndarray):
-        kind = type(array)
-        raise TypeError(f"expected np.ndarray (got {_qualified(kind)})")
-    _check_numpy(array)
+        raise TypeError(f"expected np.ndarray (got {bridge.qualified_name(type(array))})")
+    bridge.check_array(array)
     if not array.flags.writeable:
         warnings.warn(
             "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
@@ -205,69 +209,20 @@ def from_numpy(array: np.ndarray) -> Tensor:
             UserWarning,
             stacklevel=2,
         )
-    return _share_numpy(array)
-
-
-def _refuse_bfloat16(np_dtype: np.dtype) -> None:
-    """torch does not read ml_dtypes' bfloat16 arrays or scalars."""
-    if np_dtype == dtypes.bfloat16.np:
-        raise TypeError(
-            "can't convert np.ndarray of type ml_dtypes.bfloat16. The only supported types are: float64, "
-            "float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
-            "uint8, and bool."
-        )
-
-
-def _qualified(kind: type) -> str:
-    """A type's name as torch prints it: builtins bare, others with their module (numpy.bool)."""
-    module = "numpy" if kind.__module__.startswith("numpy") else kind.__module__
-    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
-
-
-def _check_numpy(array: np.ndarray) -> np.ndarray:
-    """What torch refuses in an ndarray it converts: foreign dtypes (bfloat16 from ml_dtypes
-    included), non-native byte order, negative strides, strides not a multiple of the item size."""
-    if not array.dtype.isnative:
-        raise ValueError(
-            "given numpy array has byte order different from the native byte order. "
-            "Conversion between byte orders is currently not supported."
-        )
-    _refuse_bfloat16(array.dtype)
-    dtypes.from_numpy_dtype(array.dtype)
-    if any(s < 0 for s in array.strides):
-        raise ValueError(
-            "At least one stride in the given numpy array is negative, and tensors with negative strides "
-            "are not currently supported. (You can probably work around this by making a copy of your "
-            "array  with array.copy().) "
-        )
-    if any(s % array.itemsize for s in array.strides):
-        raise ValueError(
-            "given numpy array strides not a multiple of the element byte size. "
-            "Copy the numpy array to reallocate the memory."
-        )
-    return array
-
-
-def _share_numpy(array: np.ndarray) -> Tensor:
-    """A tensor over `array`'s memory: its storage starts at the array's first element."""
-    dtype_ = dtypes.from_numpy_dtype(array.dtype)
-    item = array.itemsize
-    strides = tuple(s // item for s in array.strides)
-    extent = 0 if array.size == 0 else 1 + sum((n - 1) * s for n, s in zip(array.shape, strides, strict=True))
-    storage = np.lib.stride_tricks.as_strided(array, (extent,), (item,), writeable=array.flags.writeable)
-    return Tensor(storage, dtype_, array.shape, strides)
+    return bridge.share(array)
 
 
 def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tensor:
     """torch.as_tensor: reuse `data`'s memory when it is a tensor or ndarray of the same dtype."""
     _check_device(device)
+    dtype = dtype_arg(dtype, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype in (None, data.dtype) else data.to(dtype)
+        return data if dtype in (None, data.dtype) else to_copy(data, dtype)
     if isinstance(data, np.generic):
-        _refuse_bfloat16(data.dtype)
+        bridge.refuse_bfloat16(data.dtype)
     if isinstance(data, np.ndarray) and data.dtype != object:
-        shared = _share_numpy(_check_numpy(data))
-        return shared if dtype in (None, shared.dtype) else shared.to(dtype)
+        shared = bridge.share(bridge.check_array(data))
+        return shared if dtype in (None, shared.dtype) else to_copy(shared, dtype)
     return tensor(data, dtype=dtype)
 
 
@@ -532,14 +487,16 @@ def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
     """torch's check_random_bounds: low and high - 1 must lie within the dtype's range."""
     if dtype_.is_complex:
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
+    lowest: float
+    highest: float
     if dtype_.is_floating_point:
-        info = ml_dtypes.finfo(dtype_.np)
-        lowest, highest = float(info.min), float(info.max)
+        finfo = ml_dtypes.finfo(dtype_.np)
+        lowest, highest = float(finfo.min), float(finfo.max)
     elif dtype_ is dtypes.bool:
         lowest, highest = 0, 1
     else:
-        info = np.iinfo(dtype_.np)
-        lowest, highest = int(info.min), int(info.max)
+        iinfo = np.iinfo(dtype_.np)
+        lowest, highest = int(iinfo.min), int(iinfo.max)
     name = dtypes.C_TYPE_NAMES[dtype_.name]
     if not lowest <= low <= highest:
         raise RuntimeError(f"from is out of bounds for {name}")
@@ -585,20 +542,36 @@ def randint_like(
     return _like(randint, t, low, high, t.shape, dtype=dtype, **kw)
 
 
+@op(function=False)
 def new_tensor(self: Tensor, data: Any, *, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    """Tensor.new_tensor: torch.tensor(data) with self's dtype unless given."""
+    return tensor(data, dtype=dtype_arg(dtype, "new_tensor") or self.dtype, requires_grad=requires_grad)
 
 
-def _new_factory(factory: Any) -> Any:
+def _new_factory(factory: Any) -> None:
+    """The row of Tensor.new_<factory>: the factory with self's dtype unless given."""
+
     def method(self: Tensor, *size: Any, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
-        return factory(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factory(
+            *size, dtype=dtype_arg(dtype, method.__name__) or self.dtype, requires_grad=requires_grad
+        )
 
-    method.__name__ = f"new_{factory.__name__}"
-    return method
+    method.__name__ = method.__qualname__ = f"new_{factory.__name__}"
+    method.__doc__ = (
+        f"Tensor.new_{factory.__name__}: torch.{factory.__name__} with self's dtype unless given."
+    )
+    op(function=False)(method)
 
 
-Tensor.new_tensor = new_tensor
-Tensor.new_zeros = _new_factory(zeros)
-Tensor.new_ones = _new_factory(ones)
-Tensor.new_empty = _new_factory(empty)
-Tensor.new_full = lambda self, size, fill_value, **kw: full(size, fill_value, **{"dtype": self.dtype, **kw})
+for _factory in (zeros, ones, empty):
+    _new_factory(_factory)
+
+
+@op(function=False)
+def new_full(
+    self: Tensor, size: Any, fill_value: Any, *, dtype: dtype | None = None, requires_grad: bool = False
+) -> Tensor:
+    """Tensor.new_full: torch.full with self's dtype unless given."""
+    return full(
+        size, fill_value, dtype=dtype_arg(dtype, "new_full") or self.dtype, requires_grad=requires_grad
+    )

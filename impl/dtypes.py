@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from typing import Any
 
 import ml_dtypes
 import numpy as np
@@ -22,7 +23,7 @@ class dtype:
 
     def __init__(self, name: str, np_type: type, scalar_type: str, category: int, itemsize: int = 0) -> None:
         self.name = name  # "float32"
-        self.np = np.dtype(np_type)  # storage type of the elements
+        self.np: np.dtype[Any] = np.dtype(np_type)  # storage type of the elements
         self.scalar_type = scalar_type  # torch's C++ ScalarType name, used in messages
         self.category = category  # BOOL < INTEGRAL < FLOATING < COMPLEX
         self._itemsize = itemsize or self.np.itemsize  # torch's size (complex32: 4, stored in 8)
@@ -104,6 +105,14 @@ ALIASES: dict[str, dtype] = {
     "short": int16,
     "cfloat": complex64,
     "cdouble": complex128,
+}
+
+# the Python types torch's argument parser accepts where a dtype is expected
+PYTHON_TYPES: dict[type, dtype] = {
+    builtins.bool: bool,
+    builtins.int: int64,
+    builtins.float: float64,
+    builtins.complex: complex128,
 }
 
 # torch.promote_types, copied from c10/core/ScalarType.cpp (`_promoteTypesLookup`) restricted to

@@ -87,7 +87,8 @@ def result_type(*operands: Tensor | Scalar) -> dtype:
             tier, kind = (0 if operand._data.ndim > 0 else 1), operand._dtype
         else:
             tier, kind = 2, _wrapped_dtype(operand)
-        tiers[tier] = kind if tiers[tier] is None else promote_types(tiers[tier], kind)
+        current = tiers[tier]
+        tiers[tier] = kind if current is None else promote_types(current, kind)
     found = _combine_tiers(*tiers)
     assert found is not None, "result_type needs at least one operand"
     return found

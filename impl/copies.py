@@ -1,0 +1,141 @@
+"""Copies: clone, contiguous, to(dtype), type() and the cast methods (float(), long(), ...).
+
+torch's memory_format=preserve (clone's and to's default): a copy keeps a dense layout's
+strides (a transposed matrix stays transposed), any other layout becomes TensorIterator's
+(impl/layout.py output_strides). `contiguous()` and `to()` return self when nothing changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from impl import dtypes
+from impl.arguments import dtype_arg, invalid_combination
+from impl.autograd.formulas import Formula, identity
+from impl.dtypes import dtype
+from impl.layout import contiguous_strides, extent, is_non_overlapping_and_dense, output_strides
+from impl.rows import op, record
+from impl.tensor import Device, Tensor, device
+
+
+def preserved_strides(t: Tensor) -> tuple[int, ...]:
+    """torch's memory_format=preserve: keep a dense layout's strides, else TensorIterator's."""
+    shape, strides = t._data.shape, t._strides
+    if is_non_overlapping_and_dense(shape, strides):
+        return strides
+    return output_strides(shape, [(shape, strides)])
+
+
+def copy_with_strides(t: Tensor, to: dtype, strides: tuple[int, ...]) -> Tensor:
+    """A new storage holding t's values cast to `to`, laid out with `strides`."""
+    out = Tensor(np.zeros(extent(t._data.shape, strides), dtype=to.np), to, t._data.shape, strides)
+    out._data[...] = dtypes.cast(t._data, to)
+    return out
+
+
+def _memory_format(value: Any) -> str:
+    """torch.preserve_format / torch.contiguous_format, given as impl's strings (or their names)."""
+    name = str(value).removeprefix("torch.")
+    if name not in ("preserve_format", "contiguous_format"):
+        raise TypeError(f"argument 'memory_format' must be torch.memory_format, not {type(value).__name__}")
+    return name
+
+
+@op(derivative=Formula("CloneBackward0", self=("", identity)))
+def clone(self: Tensor, *, memory_format: Any = "preserve_format") -> Tensor:
+    """Tensor.clone: a copy with preserved (or contiguous) layout; recorded as "clone"."""
+    if _memory_format(memory_format) == "preserve_format":
+        strides = preserved_strides(self)
+    else:
+        strides = contiguous_strides(self._data.shape)
+    out = copy_with_strides(self, self.dtype, strides)
+    record("clone", out, (self,))
+    return out
+
+
+@op(function=False)
+def contiguous(self: Tensor, memory_format: Any = "contiguous_format") -> Tensor:
+    """Tensor.contiguous: self when already contiguous, else a contiguous clone."""
+    _memory_format(memory_format)
+    return self if self.is_contiguous() else clone(self, memory_format="contiguous_format")
+
+
+@op(name="_to_copy", function=False, method=False, derivative=Formula("ToCopyBackward0", self=("", identity)))
+def to_copy(self: Tensor, dtype_: dtype) -> Tensor:
+    """aten's _to_copy: a copy cast to dtype_, with the preserved layout."""
+    out = copy_with_strides(self, dtype_, preserved_strides(self))
+    record("_to_copy", out, (self,), dtype=dtype_)
+    return out
+
+
+@op(function=False)
+def to(
+    self: Tensor,
+    *args: Any,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool = False,
+    non_blocking: bool = False,
+) -> Tensor:
+    """Tensor.to(dtype) / to('cpu') / to(other): self when nothing changes, else a cast copy."""
+    target = dtype_arg(dtype, "to")
+    for arg in args:
+        if isinstance(arg, dtypes.dtype):
+            target = arg
+        elif isinstance(arg, Tensor):
+            target = arg.dtype
+        elif isinstance(arg, str | Device):
+            parse_device(arg)
+        else:
+            raise invalid_combination("to", args)
+    if device is not None:
+        parse_device(device)
+    if (target is None or target is self.dtype) and not copy:
+        return self
+    return to_copy(self, target or self.dtype)
+
+
+parse_device = device  # `to` has a parameter named device
+
+
+@op(name="type", function=False)
+def type_(self: Tensor, dtype: Any = None) -> Tensor | str:
+    """Tensor.type(): the legacy name ('torch.FloatTensor'); type(dtype): to(dtype)."""
+    if dtype is None:
+        return f"torch.{self.dtype.scalar_type}Tensor"
+    if isinstance(dtype, str):
+        found = {f"torch.{d.scalar_type}Tensor": d for d in dtypes.ALL}.get(dtype)
+        if found is None:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = found
+    return to(self, dtype_arg(dtype, "type"))
+
+
+def _cast(name: str, target: dtype) -> None:
+    """The row of Tensor.<name>(): to(target) (a method only: torch.<name> is the dtype)."""
+
+    def method(self: Tensor) -> Tensor:
+        return to(self, target)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Tensor.{name}(): to({target!r})"
+    op(name=name, function=False)(method)
+
+
+for _name, _target in {
+    "float": dtypes.float32,
+    "double": dtypes.float64,
+    "half": dtypes.float16,
+    "bfloat16": dtypes.bfloat16,
+    "long": dtypes.int64,
+    "int": dtypes.int32,
+    "short": dtypes.int16,
+    "char": dtypes.int8,
+    "byte": dtypes.uint8,
+    "bool": dtypes.bool,
+    "cfloat": dtypes.complex64,
+    "cdouble": dtypes.complex128,
+}.items():
+    _cast(_name, _target)
