@@ -474,13 +474,28 @@ def _join_pieces(grads: list[np.ndarray], s: Any) -> np.ndarray:
     return np.concatenate(grads, axis=s.dim)
 
 
-@op(
-    name="split_with_sizes",
-    function=False,
-    method=False,
-    derivative=MultiOutputFormula("SplitWithSizesBackward0", _join_pieces),
-)
-def split_with_sizes(self: Tensor, sizes: list[int], dim: int) -> tuple[Tensor, ...]:
+@op(derivative=MultiOutputFormula("SplitWithSizesBackward0", _join_pieces))
+def split_with_sizes(self: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.split_with_sizes: pieces of the given sizes along dim (they must sum to its size)."""
+    sizes = list(sizes_arg(split_sizes, "split_with_sizes", "split_sizes", 1))
+    dim = wrap_dim(int_arg(dim, "split_with_sizes", "dim", 2), self.ndim)
+    size = self._data.shape[dim]
+    if any(n < 0 for n in sizes):
+        raise RuntimeError(
+            "split_with_sizes expects split_sizes have only non-negative entries, "
+            f"but got split_sizes={sizes}"
+        )
+    if sum(sizes) != size:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+            f"dimension {dim}), but got split_sizes={sizes}"
+        )
+    outs = _pieces(self, sizes, dim)
+    record("split_with_sizes", outs, (self,), split_size=sizes, dim=dim)
+    return outs
+
+
+def _pieces(self: Tensor, sizes: list[int], dim: int) -> tuple[Tensor, ...]:
     starts = np.cumsum([0, *sizes[:-1]]).tolist()
     return tuple(_piece(self, dim, s, n) for s, n in zip(starts, sizes, strict=True))
 
@@ -496,31 +511,17 @@ def split(self: Tensor, split_size_or_sections: int | list[int], dim: int = 0) -
     """torch.split: pieces of `split_size` along dim (the last may be smaller), or the given sizes."""
     dim = wrap_dim(int_arg(dim, "split", "dim", 2), self.ndim)
     size = self._data.shape[dim]
-    if is_int(split_size_or_sections):
-        step = int(split_size_or_sections)  # type: ignore[arg-type]
-        if step < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-        if step == 0 and size != 0:
-            raise RuntimeError(
-                f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
-            )
-        sizes = [min(step, size - start) for start in range(0, size, step)] if step else [0]
-        op_name = "split"
-    else:
-        sizes = list(sizes_arg(split_size_or_sections, "split_with_sizes", "split_sizes", 2))
-        if any(n < 0 for n in sizes):
-            raise RuntimeError(
-                "split_with_sizes expects split_sizes have only non-negative entries, "
-                f"but got split_sizes={sizes}"
-            )
-        if sum(sizes) != size:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
-                f"dimension {dim}), but got split_sizes={sizes}"
-            )
-        op_name = "split_with_sizes"
-    outs = split_with_sizes(self, sizes, dim)
-    record(op_name, outs, (self,), split_size=split_size_or_sections, dim=dim)
+    if not is_int(split_size_or_sections):
+        return split_with_sizes(self, split_size_or_sections, dim)
+    step = int(split_size_or_sections)  # type: ignore[arg-type]
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    if step == 0 and size != 0:
+        raise RuntimeError(
+            f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+        )
+    outs = _pieces(self, [min(step, size - start) for start in range(0, size, step)] if step else [0], dim)
+    record("split", outs, (self,), split_size=step, dim=dim)
     return outs
 
 
@@ -642,7 +643,7 @@ def alias(self: Tensor) -> Tensor:
     return out
 
 
-@op(name="as_strided_", function=False, derivative=AsStridedFormula("AsStridedBackward1"))
+@op(name="as_strided_", derivative=AsStridedFormula("AsStridedBackward1"))
 def as_strided_in_place(self: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
     size = sizes_arg(size, "as_strided_", "size", 1)
     stride = sizes_arg(stride, "as_strided_", "stride", 2)

@@ -893,7 +893,7 @@ def _written(self: Tensor, op: str, inputs: tuple[Any, ...]) -> Tensor:
     return self
 
 
-@op(function=False)
+@op()
 def fill_(self: Tensor, value: Operand) -> Tensor:
     """Tensor.fill_: every element := value (allowed on expanded tensors); value a number or 0-d tensor."""
     if isinstance(value, Tensor) and value.ndim:
@@ -925,7 +925,7 @@ register(Row("zero", None, Formula("ZeroBackward0", self=("", zeros))))
 register(Row("copy", None, Formula("CopyBackwards", self=("", zeros), src=("", identity))))
 
 
-@op(function=False)
+@op()
 def zero_(self: Tensor) -> Tensor:
     """Tensor.zero_: every element := 0."""
     autograd.check_inplace(self)

@@ -7,7 +7,8 @@ A `Row` holds everything about one op except its forward computation's body:
   written by hand and registered with `@op(...)`);
 - its spellings: `function` (torch.<name>), `method` (Tensor.<name>, or another callable when the
   method differs), `inplace` (Tensor.<name>_: the generic in-place form, or a hand-written one),
-  `dunder` ("add" gives `__add__`, the reflected `__radd__` and `__iadd__` when in-place exists),
+  `dunder` ("add" gives `__add__`, the reflected `__radd__` and `__iadd__` when in-place exists;
+  a comparison has only `__lt__`),
   `reflected` (the reflected operator when it is not the flipped function), `extra` (further
   Tensor attributes: `__neg__`, properties such as `T`);
 - `derivative`: its backward (impl/autograd/formulas.py), or None where it records no history.
@@ -85,14 +86,16 @@ class Row:
         if self.dunder is not None:
             assert self.impl is not None
             bound[f"__{self.dunder}__"] = operator(self.impl, self.arrays)
-            bound[f"__r{self.dunder}__"] = operator(self.reflected or flipped(self.impl), self.arrays)
-            if inplace:
-                bound[f"__i{self.dunder}__"] = inplace
+            if self.dunder not in COMPARISONS:  # Python reflects a comparison by swapping it (a < b: b > a)
+                bound[f"__r{self.dunder}__"] = operator(self.reflected or flipped(self.impl), self.arrays)
+                if inplace:
+                    bound[f"__i{self.dunder}__"] = inplace
         bound.update(self.extra)
         return bound
 
 
 VIEW = "view"  # Row.inplace for view ops: Tensor.<name>_ makes self that view of itself
+COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})  # operators with no reflected or in-place form
 REGISTRY: dict[str, Row] = {}  # aten op name -> its row, in registration order
 
 

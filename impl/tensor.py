@@ -133,14 +133,17 @@ class Tensor(TensorMethods):
     _offset: int
     _base: Tensor | None  # the tensor this is a view of (None: not a view)
     _vc: VersionCounter  # shared with every view of the storage
-    # autograd (impl/autograd reads and writes these; torch keeps them in AutogradMeta)
-    grad: Tensor | None
-    grad_fn: Node | None  # the node that made this tensor (None: a leaf)
-    _output_nr: int  # which output of grad_fn this tensor is
-    _requires_grad: bool
-    _retains_grad: bool
-    _grad_accumulator: AccumulateGrad | None  # a leaf's node, made on first use and kept
-    _views: dict[int, weakref.ref[Tensor]] | None  # live views made in grad mode (their history follows ours)
+    # autograd (impl/autograd reads and writes these; torch keeps them in AutogradMeta). The class
+    # values are every new tensor's: a leaf that does not require grad
+    grad: Tensor | None = None
+    grad_fn: Node | None = None  # the node that made this tensor (None: a leaf)
+    _output_nr: int = 0  # which output of grad_fn this tensor is
+    _requires_grad: bool = False
+    _retains_grad: bool = False
+    _grad_accumulator: AccumulateGrad | None = None  # a leaf's node, made on first use and kept
+    _views: dict[int, weakref.ref[Tensor]] | None = (
+        None  # live views made in grad mode (they follow our history)
+    )
 
     def __init__(
         self,
@@ -159,13 +162,6 @@ class Tensor(TensorMethods):
         self._data = strided(storage, tuple(shape), self._strides, offset)
         self._base = None if base is None else (base if base._base is None else base._base)
         self._vc = base._vc if base is not None else VersionCounter()
-        self._init_autograd_fields()
-
-    def _init_autograd_fields(self) -> None:
-        self.grad = self.grad_fn = None
-        self._output_nr = 0
-        self._requires_grad = self._retains_grad = False
-        self._grad_accumulator = self._views = None
 
     # --- construction helpers used by every module ----------------------------------------
     @classmethod
@@ -177,7 +173,6 @@ class Tensor(TensorMethods):
         t._storage, t._dtype, t._offset = array.reshape(-1), dtype_, 0
         t._strides, t._data = array_contiguous_strides(array.shape), array
         t._base, t._vc = None, VersionCounter()
-        t._init_autograd_fields()
         return t
 
     @classmethod

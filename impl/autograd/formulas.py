@@ -48,7 +48,6 @@ from impl.autograd.graph import (
 )
 from impl.tensor import Tensor
 
-ATTR_DEFAULTS: dict[str, Any] = {"alpha": 1}
 NO_EDGE = (None, 0)
 
 
@@ -62,7 +61,7 @@ class InputGrad(NamedTuple):
 class Formula:
     """One aten overload's derivative: node name, input names, per-input saved values and VJPs."""
 
-    __slots__ = ("cls", "grads", "inputs", "node", "outputs", "vjps")
+    __slots__ = ("cls", "grads", "inputs", "node", "outputs", "plan", "vjps")
 
     def __init__(
         self, node: str, /, *, outputs: tuple[str, ...] = ("result",), **inputs: tuple[str, VJP] | None
@@ -75,36 +74,43 @@ class Formula:
         self.vjps = tuple(g.vjp for g in self.grads.values())
         self.outputs = outputs
         self.cls = node_class(node, FormulaNode)
+        # per input, in order: its name, the attribute its sizes are kept under, its InputGrad (or None)
+        self.plan = tuple((name, name + "_sizes", self.grads.get(name)) for name in self.inputs)
 
     def make_node(
         self, out: Any, inputs: Sequence[Any], attrs: dict[str, Any], overwritten: Tensor | None
     ) -> Node:
         """The node for one call. `overwritten`: an input an in-place op is about to write, whose
         original values a saving VJP needs (torch's original_self): it is saved as a copy."""
-        values = {**ATTR_DEFAULTS, **attrs} if attrs else dict(ATTR_DEFAULTS)
-        named = dict(zip(self.inputs, inputs, strict=False))  # trailing optional inputs may be left out
+        values = dict(attrs)  # the node's attributes: the op's, plus input sizes and scalar operands
         edges: list[Edge] = []
         input_meta: list[Meta] = []
         saves: list[str] = []
-        for name in self.inputs:
-            x = named.get(name)
+        for (name, sizes, grad), x in zip(self.plan, inputs, strict=False):  # trailing inputs may be left out
             if isinstance(x, Tensor):
-                values[name + "_sizes"] = x._data.shape
-            elif name in named:
-                values[name] = x  # a Python scalar (torch's Scalar argument) or None
-            grad = self.grads.get(name)
-            if grad is None:  # not differentiable: no edge
-                continue
-            input_meta.append(meta(x) if isinstance(x, Tensor) else None)
-            if isinstance(x, Tensor) and x._requires_grad:
-                edges.append(gradient_edge(x))
-                saves.extend(grad.saves)
+                values[sizes] = x._data.shape
+                if grad is not None:
+                    input_meta.append((x._data.shape, x._dtype.np))
+                    if x._requires_grad:
+                        edges.append(gradient_edge(x))
+                        saves.extend(grad.saves)
+                    else:
+                        edges.append(NO_EDGE)
             else:
+                values[name] = x  # a Python scalar (torch's Scalar argument) or None
+                if grad is not None:  # a number has no gradient: no edge
+                    input_meta.append(None)
+                    edges.append(NO_EDGE)
+        for _, _, grad in self.plan[len(inputs) :]:
+            if grad is not None:
+                input_meta.append(None)
                 edges.append(NO_EDGE)
         node: Node = self.cls(self.vjps, tuple(edges), values)
         node.input_meta = input_meta
-        for name in dict.fromkeys(saves):
-            self._save(node, name, named, out, attrs, overwritten)
+        if saves:
+            named = dict(zip(self.inputs, inputs, strict=False))
+            for name in dict.fromkeys(saves):
+                self._save(node, name, named, out, attrs, overwritten)
         return node
 
     def _save(

@@ -16,8 +16,8 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from impl.autograd import grad_mode
 from impl.autograd.formulas import Derivative
+from impl.autograd.grad_mode import MODE
 from impl.autograd.graph import AsStridedBackward0, CopySlices, Node, gradient_edge, meta, positions_within
 from impl.dtypes import FLOATING
 from impl.tensor import Tensor
@@ -37,12 +37,15 @@ def record(derivative: Derivative, out: Any, inputs: Sequence[Any], **attrs: Any
     """Attach the node `derivative` makes to `out` (a tensor or a tuple of them) when grad mode is on
     and a tensor input requires grad; results that are views are registered with their base."""
     outs: tuple[Tensor, ...] = out if isinstance(out, tuple) else (out,)
-    enabled = grad_mode.is_grad_enabled()
+    enabled = MODE.enabled
     if enabled:
         for o in outs:
             if o._base is not None:
                 _register_view(o)
-    if not any(isinstance(x, Tensor) and x._requires_grad for x in inputs):
+    for x in inputs:
+        if isinstance(x, Tensor) and x._requires_grad:
+            break
+    else:
         return
     if not enabled:  # torch: a view made under no_grad still requires grad (with no history)
         for o in outs:
@@ -73,7 +76,7 @@ def check_inplace(t: Tensor) -> None:
     """torch's checks before writing into `t` in place (grad mode on): not a leaf that requires grad,
     nor a view of one."""
     _INPLACE.tensor = None
-    if not grad_mode.is_grad_enabled():
+    if not MODE.enabled:
         return
     if t.grad_fn is None and t._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -95,7 +98,7 @@ def rebase(t: Tensor, result: Tensor) -> None:
     """
     _INPLACE.tensor = None
     node = result.grad_fn
-    if not grad_mode.is_grad_enabled() or node is None:
+    if not MODE.enabled or node is None:
         return
     for saved in node._saved.values():
         if saved.is_output:  # the op's result is now t itself, at its new version
