@@ -119,9 +119,7 @@ def _cast(name: str, target: dtype) -> None:
     def method(self: Tensor) -> Tensor:
         return to(self, target)
 
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Tensor.{name}(): to({target!r})"
-    op(name=name, function=False)(method)
+    op(name=name, doc=f"Tensor.{name}(): to({target!r})", function=False)(method)
 
 
 for _name, _target in {

@@ -552,15 +552,14 @@ def _new_factory(factory: Any) -> None:
     """The row of Tensor.new_<factory>: the factory with self's dtype unless given."""
 
     def method(self: Tensor, *size: Any, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
-        return factory(
-            *size, dtype=dtype_arg(dtype, method.__name__) or self.dtype, requires_grad=requires_grad
-        )
+        return factory(*size, dtype=dtype_arg(dtype, name) or self.dtype, requires_grad=requires_grad)
 
-    method.__name__ = method.__qualname__ = f"new_{factory.__name__}"
-    method.__doc__ = (
-        f"Tensor.new_{factory.__name__}: torch.{factory.__name__} with self's dtype unless given."
-    )
-    op(function=False)(method)
+    name = f"new_{factory.__name__}"
+    op(
+        name=name,
+        doc=f"Tensor.{name}: torch.{factory.__name__} with self's dtype unless given.",
+        function=False,
+    )(method)
 
 
 for _factory in (zeros, ones, empty):

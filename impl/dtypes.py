@@ -62,18 +62,26 @@ class dtype:
 
 BOOL, INTEGRAL, FLOATING, COMPLEX = 0, 1, 2, 3
 
-bool = dtype("bool", np.bool_, "Bool", BOOL)
-uint8 = dtype("uint8", np.uint8, "Byte", INTEGRAL)
-int8 = dtype("int8", np.int8, "Char", INTEGRAL)
-int16 = dtype("int16", np.int16, "Short", INTEGRAL)
-int32 = dtype("int32", np.int32, "Int", INTEGRAL)
-int64 = dtype("int64", np.int64, "Long", INTEGRAL)
-float16 = dtype("float16", np.float16, "Half", FLOATING)
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, "BFloat16", FLOATING)
-float32 = dtype("float32", np.float32, "Float", FLOATING)
-float64 = dtype("float64", np.float64, "Double", FLOATING)
-complex64 = dtype("complex64", np.complex64, "ComplexFloat", COMPLEX)
-complex128 = dtype("complex128", np.complex128, "ComplexDouble", COMPLEX)
+# name, NumPy storage type (ml_dtypes for bfloat16), torch's ScalarType name, category
+_DTYPE_TABLE = """
+bool        bool_       Bool            BOOL
+uint8       uint8       Byte            INTEGRAL
+int8        int8        Char            INTEGRAL
+int16       int16       Short           INTEGRAL
+int32       int32       Int             INTEGRAL
+int64       int64       Long            INTEGRAL
+float16     float16     Half            FLOATING
+bfloat16    bfloat16    BFloat16        FLOATING
+float32     float32     Float           FLOATING
+float64     float64     Double          FLOATING
+complex64   complex64   ComplexFloat    COMPLEX
+complex128  complex128  ComplexDouble   COMPLEX
+"""
+_CATEGORIES = {"BOOL": BOOL, "INTEGRAL": INTEGRAL, "FLOATING": FLOATING, "COMPLEX": COMPLEX}
+bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128 = (
+    dtype(name, getattr(ml_dtypes if name == "bfloat16" else np, np_name), scalar_type, _CATEGORIES[category])
+    for name, np_name, scalar_type, category in (line.split() for line in _DTYPE_TABLE.strip().splitlines())
+)
 # complex32 (ComplexHalf) is outside the suite's 12 dtypes but arises from float16 with complex.
 # impl stores it as complex64 with both parts rounded to float16 (cast() below).
 complex32 = dtype("complex32", np.complex64, "ComplexHalf", COMPLEX, itemsize=4)

@@ -45,19 +45,29 @@ def _cname(d: dtype) -> str:
     return dtypes.C_TYPE_NAMES[d.name]
 
 
-def _product(a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+def _check_ranks(*expected: tuple[Tensor, int, str]) -> None:
+    """Each operand has the number of dims its op needs, else torch's message for it."""
+    for t, ndim, message in expected:
+        if t.ndim != ndim:
+            raise RuntimeError(message)
+
+
+def _product(
+    name: str, a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]
+) -> Tensor:
+    """fn(a, b) in the dtypes' opmath type, as a result of `shape` recorded as op `name`."""
     compute = opmath(a.dtype)
-    return fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
+    values = fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
+    out = result_tensor(values, shape, a.dtype)
+    record(name, out, (a, b))
+    return out
 
 
 @op(derivative=Formula("MmBackward0", self=("mat2", _mm_self), mat2=("self", _mm_mat2)))
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """torch.mm: 2-d by 2-d, same dtypes, inner sizes equal."""
     check_tensors("mm", 1, input=input, mat2=mat2)
-    if input.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
+    _check_ranks((input, 2, "self must be a matrix"), (mat2, 2, "mat2 must be a matrix"))
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
@@ -65,19 +75,14 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         )
     _check_matmul_dtypes(input, mat2)
     shape = (input.shape[0], mat2.shape[1])
-    out = result_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
-    record("mm", out, (input, mat2))
-    return out
+    return _product("mm", input, mat2, np.matmul, shape)
 
 
 @op(derivative=Formula("BmmBackward0", self=("mat2", _mm_self), mat2=("self", _mm_mat2)))
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """torch.bmm: batches of matrices, equal batch sizes."""
     check_tensors("bmm", 1, input=input, mat2=mat2)
-    if input.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
+    _check_ranks((input, 3, "batch1 must be a 3D tensor"), (mat2, 3, "batch2 must be a 3D tensor"))
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(
             "Expected size for first two dimensions of batch2 tensor to be: "
@@ -86,9 +91,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         )
     _check_matmul_dtypes(input, mat2)
     shape = (input.shape[0], input.shape[1], mat2.shape[2])
-    out = result_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
-    record("bmm", out, (input, mat2))
-    return out
+    return _product("bmm", input, mat2, np.matmul, shape)
 
 
 @op(
@@ -114,9 +117,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
             f"have the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements "
             "respectively"
         )
-    out = result_tensor(_product(input, other, np.dot, ()), (), input.dtype)
-    record("dot", out, (input, other))
-    return out
+    return _product("dot", input, other, np.dot, ())
 
 
 @op(
@@ -143,9 +144,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         )
     _check_matmul_dtypes(input, vec)
     shape = (input.shape[0],)
-    out = result_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
-    record("mv", out, (input, vec))
-    return out
+    return _product("mv", input, vec, np.matmul, shape)
 
 
 def _rmatmul(self: Tensor, other: Tensor) -> Tensor:

@@ -442,34 +442,25 @@ atan2 = binary(
     inplace=True,
 )
 
-maximum = binary(
-    "maximum",
-    np.maximum,
-    DtypeRule(
-        accepts=REAL_NO_BOOL | {BOOL},
-        refusals={COMPLEX: (RuntimeError, "maximum not implemented for complex tensors.")},
-    ),
-    Formula(
-        "MaximumBackward0",
-        self=("self other", lambda g, s: _tie_split(g, s.self, s.other, np.less)),
-        other=("self other", lambda g, s: _tie_split(g, s.other, s.self, np.less)),
-    ),
-    tensors_only=True,
-)
-minimum = binary(
-    "minimum",
-    np.minimum,
-    DtypeRule(
-        accepts=REAL_NO_BOOL | {BOOL},
-        refusals={COMPLEX: (RuntimeError, "minimum not implemented for complex tensors.")},
-    ),
-    Formula(
-        "MinimumBackward0",
-        self=("self other", lambda g, s: _tie_split(g, s.self, s.other, np.greater)),
-        other=("self other", lambda g, s: _tie_split(g, s.other, s.self, np.greater)),
-    ),
-    tensors_only=True,
-)
+
+def _extremum(name: str, kernel: Callable[..., Any], loses: Callable[..., Any]) -> Callable[..., Tensor]:
+    """torch.maximum / minimum: two tensors, elementwise; NaN propagates; no complex."""
+    refused = (RuntimeError, f"{name} not implemented for complex tensors.")
+    return binary(
+        name,
+        kernel,
+        DtypeRule(accepts=REAL_NO_BOOL | {BOOL}, refusals={COMPLEX: refused}),
+        Formula(
+            f"{name.capitalize()}Backward0",
+            self=("self other", lambda g, s: _tie_split(g, s.self, s.other, loses)),
+            other=("self other", lambda g, s: _tie_split(g, s.other, s.self, loses)),
+        ),
+        tensors_only=True,
+    )
+
+
+maximum = _extremum("maximum", np.maximum, np.less)
+minimum = _extremum("minimum", np.minimum, np.greater)
 
 
 # --- bitwise and logical -------------------------------------------------------------------------------
@@ -750,6 +741,21 @@ def _promoted(tensors: tuple[Tensor, ...]) -> dtype:
     return common
 
 
+def _joined(
+    name: str,
+    join: Callable[..., np.ndarray],
+    parts: Sequence[Tensor],
+    inputs: tuple[Tensor, ...],
+    common: dtype,
+    dim: int,
+) -> Tensor:
+    """cat / stack: the parts' values joined along dim in the promoted dtype, recorded with every input."""
+    values = join([dtypes.cast(t._data, opmath(common)) for t in parts], axis=dim)
+    out = result_tensor(values, values.shape, common)
+    record(name, out, inputs, dim=dim)
+    return out
+
+
 def _split_cat_grad(grad: np.ndarray, s: Any) -> list[np.ndarray]:
     """cat: each input's slice of the output gradient along dim (a skipped legacy empty 1-d input: empty)."""
     dim = s.dim % grad.ndim
@@ -790,10 +796,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
                     f"Expected size {first.shape[d]} but "
                     f"got size {t.shape[d]} for tensor number {i} in the list."
                 )
-    values = np.concatenate([dtypes.cast(t._data, opmath(common)) for t in joined], axis=dim)
-    out = result_tensor(values, values.shape, common)
-    record("cat", out, tensors, dim=dim)
-    return out
+    return _joined("cat", np.concatenate, joined, tensors, common, dim)
 
 
 @op(
@@ -816,10 +819,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
             )
     dim = wrap_dim(dim, tensors[0].ndim + 1)
     common = _promoted(tensors)
-    values = np.stack([dtypes.cast(t._data, opmath(common)) for t in tensors], axis=dim)
-    out = result_tensor(values, values.shape, common)
-    record("stack", out, tensors, dim=dim)
-    return out
+    return _joined("stack", np.stack, tensors, tensors, common, dim)
 
 
 def _where_method(self: Tensor, condition: Tensor, other: Operand) -> Tensor:

@@ -65,8 +65,16 @@ def _mean_grad(grad: np.ndarray, s: Any) -> np.ndarray:
     return _unreduce(grad / _reduced_count(s), s)
 
 
-def _by_dim(full: str, along: str) -> Any:
-    """The overload of a reduction: over everything (dim None), or along dims."""
+def _by_dim(nodes: dict[str, str], vjp: Any) -> Overloads:
+    """A reduction's derivative: its two overloads, over everything (dim None) and along dims,
+    {overload: node name}, with the same VJP."""
+    return Overloads(
+        _dim_overload(*nodes), {overload: Formula(node, self=("", vjp)) for overload, node in nodes.items()}
+    )
+
+
+def _dim_overload(full: str, along: str) -> Any:
+    """The overload a reduction call resolves to: over everything (dim None), or along dims."""
     return lambda inputs, attrs: full if attrs.get("dim") is None else along
 
 
@@ -75,37 +83,30 @@ def _check_complex32(kernel: str, d: dtype) -> None:
         raise not_implemented(kernel, d)
 
 
-@op(
-    derivative=Overloads(
-        _by_dim("sum", "sum.dim_IntList"),
-        {
-            "sum": Formula("SumBackward0", self=("", _unreduce)),
-            "sum.dim_IntList": Formula("SumBackward1", self=("", _unreduce)),
-        },
-    )
-)
+def _summed(
+    name: str, input: Tensor, dim: Any, keepdim: bool, dtype: dtype | None, out_dtype: dtype
+) -> Tensor:
+    """sum / mean over `dim` (None: everything) in opmath(out_dtype), recorded with its attributes."""
+    _check_complex32("sum_cpu", out_dtype)
+    dims = _reduce_dims(name, input, dim)
+    values = dtypes.cast(input._data, opmath(out_dtype))
+    with np.errstate(all="ignore"):  # the mean of nothing is NaN, as in torch
+        reduced = getattr(values, name)(axis=_axes(input, dims), keepdims=keepdim)
+    out = result_tensor(reduced, np.shape(reduced), out_dtype)
+    record(name, out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
+    return out
+
+
+@op(derivative=_by_dim({"sum": "SumBackward0", "sum.dim_IntList": "SumBackward1"}, _unreduce))
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
     check_tensors("sum", 1, input=input)
     dtype = dtype_arg(dtype, "sum")
     out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
-    _check_complex32("sum_cpu", out_dtype)
-    dims = _reduce_dims("sum", input, dim)
-    values = dtypes.cast(input._data, opmath(out_dtype)).sum(axis=_axes(input, dims), keepdims=keepdim)
-    out = result_tensor(values, np.shape(values), out_dtype)
-    record("sum", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
-    return out
+    return _summed("sum", input, dim, keepdim, dtype, out_dtype)
 
 
-@op(
-    derivative=Overloads(
-        _by_dim("mean", "mean.dim"),
-        {
-            "mean": Formula("MeanBackward0", self=("", _mean_grad)),
-            "mean.dim": Formula("MeanBackward1", self=("", _mean_grad)),
-        },
-    )
-)
+@op(derivative=_by_dim({"mean": "MeanBackward0", "mean.dim": "MeanBackward1"}, _mean_grad))
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.mean: floating and complex only (integers raise unless `dtype` is floating)."""
     check_tensors("mean", 1, input=input)
@@ -117,13 +118,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             f"mean(): could not infer output dtype. {which} must be either a floating point or complex "
             f"dtype. Got: {out_dtype.scalar_type}"
         )
-    _check_complex32("sum_cpu", out_dtype)
-    dims = _reduce_dims("mean", input, dim)
-    with np.errstate(all="ignore"):
-        values = dtypes.cast(input._data, opmath(out_dtype)).mean(axis=_axes(input, dims), keepdims=keepdim)
-    out = result_tensor(values, np.shape(values), out_dtype)
-    record("mean", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
-    return out
+    return _summed("mean", input, dim, keepdim, dtype, out_dtype)
 
 
 def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
@@ -177,7 +172,7 @@ def _evenly(grad: np.ndarray, s: Any) -> np.ndarray:
 def _extreme_derivative(name: str) -> Overloads:
     upper = name.capitalize()
     return Overloads(
-        _by_dim(name, f"{name}.dim"),
+        _dim_overload(name, f"{name}.dim"),
         {
             name: Formula(f"{upper}Backward1", self=("self result", _evenly)),
             f"{name}.dim": Formula(
@@ -203,12 +198,7 @@ def _extreme(
             out = result_tensor(reduce_fn(input._data), (), input.dtype)
             record(name, out, (input,), dim=None, keepdim=False)
             return out
-        if not is_int(dim):
-            raise invalid_combination(name, (dim,))
-        dim = wrap_dim(int(dim), input.ndim)
-        _check_reducible(name, input, dim)
-        data = input._data if input.ndim else input._data.reshape(1)
-        shape = _kept(input, dim, keepdim)
+        dim, data, shape = _along(name, input, dim, keepdim)
         values = reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(shape)
         indices = _arg(arg_fn, data, dim, keepdim)
         out = values_and_indices(
@@ -218,10 +208,17 @@ def _extreme(
         record(name, out, (input,), dim=dim, keepdim=keepdim)
         return out
 
-    extreme.__name__ = extreme.__qualname__ = name
-    extreme.__doc__ = _extreme.__doc__
-    op(derivative=_extreme_derivative(name))(extreme)
-    return extreme
+    return op(name=name, doc=_extreme.__doc__, derivative=_extreme_derivative(name))(extreme)
+
+
+def _along(name: str, input: Tensor, dim: Any, keepdim: bool) -> tuple[int, np.ndarray, tuple[int, ...]]:
+    """A reduction along one dim: the wrapped dim, the values (a 0-d input as 1-d), the result's shape."""
+    if not is_int(dim):
+        raise invalid_combination(name, (dim,))
+    dim = wrap_dim(int(dim), input.ndim)
+    _check_reducible(name, input, dim)
+    data = input._data if input.ndim else input._data.reshape(1)
+    return dim, data, _kept(input, dim, keepdim)
 
 
 def _kept(t: Tensor, dim: int, keepdim: bool) -> tuple[int, ...]:
@@ -255,18 +252,10 @@ def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., 
             index = arg_fn(input._data)
             shape = (1,) * input.ndim if keepdim else ()
             return result_tensor(np.asarray(index).reshape(shape), shape, dtypes.int64)
-        if not is_int(dim):
-            raise invalid_combination(name, (dim,))
-        dim = wrap_dim(int(dim), input.ndim)
-        _check_reducible(name, input, dim)
-        data = input._data if input.ndim else input._data.reshape(1)
-        shape = _kept(input, dim, keepdim)
+        dim, data, shape = _along(name, input, dim, keepdim)
         return result_tensor(_arg(arg_fn, data, dim, keepdim).reshape(shape), shape, dtypes.int64)
 
-    arg_extreme.__name__ = arg_extreme.__qualname__ = name
-    arg_extreme.__doc__ = _arg_extreme.__doc__
-    op()(arg_extreme)
-    return arg_extreme
+    return op(name=name, doc=_arg_extreme.__doc__)(arg_extreme)
 
 
 argmax = _arg_extreme("argmax", np.argmax)
@@ -283,10 +272,7 @@ def _logical_reduction(name: str, fn: Callable[..., np.ndarray]) -> Callable[...
         out_dtype = dtypes.uint8 if input.dtype is dtypes.uint8 else dtypes.bool
         return result_tensor(values, np.shape(values), out_dtype)
 
-    reduction.__name__ = reduction.__qualname__ = name
-    reduction.__doc__ = _logical_reduction.__doc__
-    op()(reduction)
-    return reduction
+    return op(name=name, doc=_logical_reduction.__doc__)(reduction)
 
 
 all = _logical_reduction("all", np.all)

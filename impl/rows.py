@@ -106,11 +106,16 @@ def register(row: Row) -> Row:
     return row
 
 
-def op(**spellings: Any) -> Callable[[F], F]:
-    """Register a hand-written forward as a row named after the function: `@op(derivative=...)`."""
+def op(name: str | None = None, doc: str | None = None, **spellings: Any) -> Callable[[F], F]:
+    """Register a hand-written forward as a row: `@op(derivative=...)` above the function (the row is
+    named after it), or `op(name=..., doc=...)(fn)` for a function a builder made (fn is renamed)."""
 
     def decorate(fn: F) -> F:
-        register(Row(spellings.pop("name", fn.__name__), fn, **spellings))
+        if name is not None:
+            fn.__name__ = fn.__qualname__ = name
+        if doc is not None:
+            fn.__doc__ = doc
+        register(Row(fn.__name__, fn, **spellings))
         return fn
 
     return decorate
