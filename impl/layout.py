@@ -78,8 +78,12 @@ def check_in_bounds(
         )
     if any(n < 0 for n in shape) or math.prod(shape) > INT64_MAX:
         if 0 in shape:  # torch keeps such a tensor (sizes like [0, -1]); NumPy has no negative sizes
-            raise RuntimeError(f"impl cannot represent a tensor with a negative size: {list(shape)}")
+            raise RuntimeError(f"impl (NumPy) cannot hold a tensor with a negative size: {list(shape)}")
         raise RuntimeError("numel: integer multiplication overflow")
+    if any(n * itemsize > INT64_MAX for n in shape):  # torch keeps e.g. size [2**62] with stride 0
+        raise RuntimeError(
+            f"impl (NumPy) cannot hold a tensor of sizes {list(shape)}: a dim spans over 2**63 bytes"
+        )
 
 
 def is_contiguous(shape: Sequence[int], strides: Sequence[int]) -> bool:

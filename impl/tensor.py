@@ -109,8 +109,11 @@ def strided(storage: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
     itemsize = storage.itemsize
     check_in_bounds(shape, strides, offset, itemsize, storage.size * itemsize)
-    start = storage[offset:] if offset <= storage.size else storage[storage.size :]
-    return np.lib.stride_tricks.as_strided(start, shape, tuple(s * itemsize for s in strides))
+    if 0 in shape:  # no elements: any offset and strides are valid, and NumPy needs none of them
+        return np.lib.stride_tricks.as_strided(storage[:0], shape, (0,) * len(shape))
+    # a size-1 dim is never stepped along: its stride (which may be huge) is not NumPy's business
+    steps = tuple(s * itemsize if n > 1 else 0 for n, s in zip(shape, strides, strict=True))
+    return np.lib.stride_tricks.as_strided(storage[offset:], shape, steps)
 
 
 def _numel(shape: tuple[int, ...]) -> int:
