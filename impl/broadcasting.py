@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from impl.arguments import int_list
 from impl.autograd.formulas import Formula
 from impl.autograd.graph import sum_to
 from impl.rows import op, record
@@ -69,8 +70,7 @@ def broadcast_shapes(*shapes: Any) -> Size:
 @op(function=False, derivative=Formula("ExpandBackward0", self=("", lambda g, s: sum_to(g, s.self_sizes))))
 def expand(self: Tensor, *sizes: Any) -> Tensor:
     """Tensor.expand: a view with stride 0 along new leading dims and expanded size-1 dims; -1 keeps."""
-    sizes = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
-    sizes = tuple(int(s) for s in sizes)
+    sizes = int_list(sizes, "expand")
     if len(sizes) < self.ndim:
         raise RuntimeError(
             f"expand(torch.{self.dtype.scalar_type}Tensor{{{list(self.shape)}}}, size={list(sizes)}): "

@@ -35,18 +35,20 @@ def copy_with_strides(t: Tensor, to: dtype, strides: tuple[int, ...]) -> Tensor:
     return out
 
 
-def _memory_format(value: Any) -> str:
+def _memory_format(value: Any, fn: str) -> str:
     """torch.preserve_format / torch.contiguous_format, given as impl's strings (or their names)."""
     name = str(value).removeprefix("torch.")
     if name not in ("preserve_format", "contiguous_format"):
-        raise TypeError(f"argument 'memory_format' must be torch.memory_format, not {type(value).__name__}")
+        raise TypeError(
+            f"{fn}(): argument 'memory_format' must be torch.memory_format, not {type(value).__name__}"
+        )
     return name
 
 
 @op(derivative=Formula("CloneBackward0", self=("", identity)))
 def clone(self: Tensor, *, memory_format: Any = "preserve_format") -> Tensor:
     """Tensor.clone: a copy with preserved (or contiguous) layout; recorded as "clone"."""
-    if _memory_format(memory_format) == "preserve_format":
+    if _memory_format(memory_format, "clone") == "preserve_format":
         strides = preserved_strides(self)
     else:
         strides = contiguous_strides(self._data.shape)
@@ -58,7 +60,7 @@ def clone(self: Tensor, *, memory_format: Any = "preserve_format") -> Tensor:
 @op(function=False)
 def contiguous(self: Tensor, memory_format: Any = "contiguous_format") -> Tensor:
     """Tensor.contiguous: self when already contiguous, else a contiguous clone."""
-    _memory_format(memory_format)
+    _memory_format(memory_format, "contiguous")
     return self if self.is_contiguous() else clone(self, memory_format="contiguous_format")
 
 
@@ -82,12 +84,14 @@ def to(
     """Tensor.to(dtype) / to('cpu') / to(other): self when nothing changes, else a cast copy."""
     target = dtype_arg(dtype, "to")
     for arg in args:
-        if isinstance(arg, dtypes.dtype):
-            target = arg
+        if isinstance(arg, dtypes.dtype | type):
+            target = dtype_arg(arg, "to")
         elif isinstance(arg, Tensor):
             target = arg.dtype
         elif isinstance(arg, str | Device):
             parse_device(arg)
+        elif isinstance(arg, int) and not isinstance(arg, bool):  # a device index: an accelerator's
+            raise RuntimeError("Cannot access accelerator device when none is available.")
         else:
             raise invalid_combination("to", args)
     if device is not None:
@@ -105,6 +109,8 @@ def type_(self: Tensor, dtype: Any = None) -> Tensor | str:
     """Tensor.type(): the legacy name ('torch.FloatTensor'); type(dtype): to(dtype)."""
     if dtype is None:
         return f"torch.{self.dtype.scalar_type}Tensor"
+    if not isinstance(dtype, str | type | dtypes.dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
     if isinstance(dtype, str):
         found = {f"torch.{d.scalar_type}Tensor": d for d in dtypes.ALL}.get(dtype)
         if found is None:

@@ -157,6 +157,7 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
     complex32 is complex float16: with another dtype it is the complex of float16 promoted with
     that dtype's real part (complex32 + float32 -> complex64, + int64 -> complex32).
     """
+    _check_dtypes("promote_types", type1=type1, type2=type2)
     if complex32 in (type1, type2):
         other = type2 if type1 is complex32 else type1
         return promote_types(float16, other.to_real()).to_complex()
@@ -207,7 +208,9 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d: dtype) -> None:
     """torch.set_default_dtype: floating dtypes only (torch 2.13 accepts float16 and bfloat16 too)."""
     global _default
-    if not isinstance(d, dtype) or not d.is_floating_point:
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default = d
 
@@ -219,7 +222,18 @@ def default_complex_dtype() -> dtype:
 
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
     """torch.can_cast: casting may not lower the category (complex -> float, float -> int, int -> bool)."""
+    _check_dtypes("can_cast", from_=from_, to=to)
     return from_.category <= to.category
+
+
+def _check_dtypes(fn: str, **arguments: object) -> None:
+    """torch's argument parser: each argument is a torch.dtype."""
+    for position, (name, value) in enumerate(arguments.items(), start=1):
+        if not isinstance(value, dtype):
+            raise TypeError(
+                f"{fn}(): argument '{name}' (position {position}) must be torch.dtype, "
+                f"not {type(value).__name__}"
+            )
 
 
 def cast(array: np.ndarray, to: dtype) -> np.ndarray:

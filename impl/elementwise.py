@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from impl import autograd, dtypes
+from impl.arguments import invalid_combination
 from impl.autograd.formulas import Derivative
 from impl.broadcasting import broadcast_shape_of
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
@@ -132,11 +133,17 @@ def _type_name(value: Any) -> str:
     return f"numpy.{kind.__name__}" if kind.__module__.startswith("numpy") else kind.__name__
 
 
-def check_operands(op: str, input: Any, other: Any) -> None:
-    """Each operand is a Tensor or a Python number."""
+def check_operands(
+    op: str, input: Any, other: Any, *, overloaded: bool = False, method: bool = False
+) -> None:
+    """Each operand is a Tensor or a Python number. The TypeError names the argument, or, for an op
+    torch declares with Tensor and Scalar overloads, says that no overload takes them (Tensor.<op>
+    counts arguments after self)."""
     if (isinstance(input, Tensor) or is_scalar(input)) and (isinstance(other, Tensor) or is_scalar(other)):
         return  # the common case: both pass the checks below
-    for position, (arg, value) in enumerate((("input", input), ("other", other)), start=1):
+    if overloaded:
+        raise invalid_combination(op, (other,) if method else (input, other))
+    for position, (arg, value) in enumerate((("input", input), ("other", other)), start=0 if method else 1):
         if not isinstance(value, Tensor) and not is_scalar(value):
             raise TypeError(
                 f"{op}(): argument '{arg}' (position {position}) must be Tensor, not {_type_name(value)}"
@@ -223,10 +230,12 @@ def binary(
     *,
     check: Callable[[Operand, Operand, dtype], None] | None = None,
     tensors_only: bool = False,
+    overloaded: bool = False,
     **spellings: Any,
 ) -> Callable[[Operand, Operand], Tensor]:
     """torch.<name>(input, other) and its row: promoted operands (tensors or Python numbers unless
-    tensors_only), dtypes by `rule`; `check` sees the operands and their common dtype first."""
+    tensors_only), dtypes by `rule`; `check` sees the operands and their common dtype first.
+    overloaded: torch declares Tensor and Scalar overloads (its TypeError for other operands differs)."""
     kernel_name = spellings.pop("kernel_name", f"{name}_cpu")
 
     def compute(input: Operand, other: Operand) -> Tensor:
@@ -242,11 +251,14 @@ def binary(
         if tensors_only:
             check_tensors(name, 1, input=input, other=other)
         else:
-            check_operands(name, input, other)
+            check_operands(name, input, other, overloaded=overloaded)
         return compute(input, other)
 
     def method(self: Tensor, other: Operand) -> Tensor:  # Tensor.<name>: 'other' is at position 1
-        check_tensors(name, 1, other=other)
+        if tensors_only:
+            check_tensors(name, 1, other=other)
+        else:
+            check_operands(name, self, other, overloaded=overloaded, method=True)
         return compute(self, other)
 
     op.__name__ = op.__qualname__ = method.__name__ = method.__qualname__ = name
@@ -260,7 +272,7 @@ def binary(
             name,
             op,
             derivative,
-            method=method if tensors_only else True,
+            method=method,
             result_dtype=result_dtype,
             **spellings,
         )

@@ -44,6 +44,8 @@ def _check_item(item: Any) -> None:
         return
     if isinstance(item, np.ndarray) and item.dtype.kind in "biu":
         return
+    if isinstance(item, str):  # torch tries to make a tensor of the key
+        raise TypeError("new(): invalid data type 'str'")
     raise IndexError(_VALID_KEYS.format(type(item).__name__))
 
 
@@ -68,11 +70,18 @@ def _slice_dim(self: Tensor, dim: int, item: slice) -> Tensor:
 def _basic_index(self: Tensor, key: tuple[Any, ...]) -> Tensor:
     """torch's applySlicing: left to right, ints select, slices slice, None unsqueezes."""
     consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if self.ndim == 0 and consumed:  # torch's messages for indexing a 0-d tensor
+        if isinstance(next(k for k in key if k is not None and k is not Ellipsis), slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+            "convert a 0-dim tensor to a number"
+        )
     if consumed > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
     if not key or key == (Ellipsis,):
         return alias(self)
-    out, dim = self, 0
+    out, dim, dropped = self, 0, 0  # dim: in `out`; dropped: dims selected away before it
     for item in key:
         if item is Ellipsis:
             dim += self.ndim - consumed
@@ -84,10 +93,10 @@ def _basic_index(self: Tensor, key: tuple[Any, ...]) -> Tensor:
             dim += 1
         else:
             index, size, prev = int(item), out._data.shape[dim], out
-            out = selected(
-                prev, dim, index, f"index {index} is out of bounds for dimension {dim} with size {size}"
-            )
+            where = f"dimension {dim + dropped} with size {size}"
+            out = selected(prev, dim, index, f"index {index} is out of bounds for {where}")
             record("select", out, (prev,), dim=dim, index=index % size)
+            dropped += 1
     return out
 
 
@@ -119,6 +128,29 @@ def _advanced(data: np.ndarray, key: tuple[Any, ...]) -> Any:
         raise IndexError(f"invalid index: {err}") from None
 
 
+def _check_masks(self: Tensor, items: tuple[Any, ...]) -> None:
+    """A bool (or uint8) mask must have the shape of the dims it indexes (torch's message)."""
+    consumed = sum(k.ndim if _is_mask(k) else 1 for k in items if k is not None and k is not Ellipsis)
+    dim = 0
+    for item in items:
+        if item is Ellipsis:
+            dim += self.ndim - consumed
+        elif _is_mask(item):
+            for j, (n, size) in enumerate(zip(item.shape, self.shape[dim:], strict=False)):
+                if n != size:
+                    raise IndexError(
+                        f"The shape of the mask {list(item.shape)} at index {j} does not match the shape "
+                        f"of the indexed tensor {list(self.shape)} at index {dim + j}"
+                    )
+            dim += item.ndim
+        elif item is not None:
+            dim += 1
+
+
+def _is_mask(item: Any) -> bool:
+    return isinstance(item, Tensor) and item.dtype in (dtypes.bool, dtypes.uint8)
+
+
 def _getitem(self: Tensor, key: Any) -> Tensor:
     """Tensor.__getitem__: views for basic keys, copies (aten::index) for tensor/list keys."""
     key_items = _items(key)
@@ -127,6 +159,7 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
     for k in key_items:
         if isinstance(k, slice) and k.step is not None and k.step < 0:
             raise ValueError("step must be greater than zero")
+    _check_masks(self, key_items)
     indices = numpy_key(key_items)
     out = Tensor.wrap(np.array(_advanced(self._data, indices)), self.dtype)
     record("index", out, (self,), indices=indices)
@@ -207,7 +240,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     if not isinstance(value, Tensor) and not isinstance(
         value, bool | int | float | complex | np.number | np.bool_
     ):
-        raise TypeError(f"can't assign a {type(value).__name__} to a {self.dtype.scalar_type}Tensor")
+        raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype.scalar_type}Tensor")
     source = value if isinstance(value, Tensor) else as_operand(value, self.dtype)
     if all(_is_basic(k) for k in key_items):
         target = _basic_index(self, key_items)

@@ -89,6 +89,10 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
             f"[{input.shape[0]}, {input.shape[2]}] "
             f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
         )
+    if input.dtype is not mat2.dtype:  # bmm words the dtype check its own way
+        raise RuntimeError(
+            f"expected scalar type {input.dtype.scalar_type} but found {mat2.dtype.scalar_type}"
+        )
     _check_matmul_dtypes(input, mat2)
     shape = (input.shape[0], input.shape[1], mat2.shape[2])
     return _product("bmm", input, mat2, np.matmul, shape)
@@ -151,7 +155,7 @@ def _rmatmul(self: Tensor, other: Tensor) -> Tensor:
     return matmul(other, self)
 
 
-@op(dunder="matmul", reflected=_rmatmul)
+@op(dunder="matmul", reflected=_rmatmul, numbers=False)
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """torch.matmul (`@`), decomposed as torch's _matmul_impl does into dot / mv / mm / bmm and views."""
     check_tensors("matmul", 1, input=input, other=other)

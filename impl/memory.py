@@ -123,10 +123,15 @@ def _view_dtype(self: Tensor, to: dtype) -> Tensor:
     old, new = self.dtype.itemsize, to.itemsize
     shape, strides = list(self.shape), list(self._strides)
     if old != new:
-        if self.ndim == 0 or strides[-1] != 1:
+        if self.ndim == 0:
+            raise RuntimeError(
+                f"self.dim() cannot be 0 to view {self.dtype.scalar_type} as {to.scalar_type} "
+                "(different element sizes)"
+            )
+        if strides[-1] != 1:
             raise RuntimeError(
                 f"self.stride(-1) must be 1 to view {self.dtype.scalar_type} as {to.scalar_type}"
-                " (different element sizes), but got " + str(strides[-1] if strides else "a 0-d tensor")
+                f" (different element sizes), but got {strides[-1]}"
             )
         if (shape[-1] * old) % new:
             raise RuntimeError(
@@ -645,6 +650,7 @@ def alias(self: Tensor) -> Tensor:
 
 @op(name="as_strided_", derivative=AsStridedFormula("AsStridedBackward1"))
 def as_strided_in_place(self: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
+    """Tensor.as_strided_: self takes the (size, stride, offset) view of its own storage."""
     size = sizes_arg(size, "as_strided_", "size", 1)
     stride = sizes_arg(stride, "as_strided_", "stride", 2)
     offset = (
@@ -652,7 +658,6 @@ def as_strided_in_place(self: Tensor, size: Any, stride: Any, storage_offset: An
         if storage_offset is None
         else int_arg(storage_offset, "as_strided_", "storage_offset", 3)
     )
-    """Tensor.as_strided_: self takes the (size, stride, offset) view of its own storage."""
     autograd.check_inplace(self)
     result = self.as_strided_view(size, stride, offset)
     record("as_strided_", result, (self,))

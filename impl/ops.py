@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from impl import autograd, dtypes
+from impl.arguments import int_arg, invalid_combination
 from impl.autograd.formulas import (
     Formula,
     Overloads,
@@ -73,10 +74,10 @@ def _promoted_dtype(input: Operand, *others: Any, **_: Any) -> dtype | None:
 # --- add, sub, rsub: alpha ---------------------------------------------------------------------------
 
 
-def _check_alpha(alpha: Any, common: dtype) -> None:
+def _check_alpha(op: str, alpha: Any, common: dtype) -> None:
     """torch's alpha_check: alpha must fit the result's category."""
     if not is_scalar(alpha):
-        raise TypeError(f"argument 'alpha' must be Number, not {type(alpha).__name__}")
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
     if isinstance(alpha, bool) and common is not dtypes.bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if isinstance(alpha, float) and common.category < FLOATING:
@@ -104,7 +105,7 @@ def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.add: input + alpha * other, promoted; bool + bool is logical or."""
     check_operands("add", input, other)
     common = result_type(input, other)
-    _check_alpha(alpha, common)
+    _check_alpha("add", alpha, common)
     out = elementwise(lambda x, y: x + _scaled(y, alpha), (input, other), common, common)
     record("add", out, (input, other), alpha=alpha)
     return out
@@ -154,7 +155,7 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     check_operands("sub", input, other)
     _check_sub_operands(input, other)
     common = result_type(input, other)
-    _check_alpha(alpha, common)
+    _check_alpha("sub", alpha, common)
     out = elementwise(lambda x, y: x - _scaled(y, alpha), (input, other), common, common)
     record("sub", out, (input, other), alpha=alpha)
     return out
@@ -176,11 +177,11 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
 )
 def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.rsub: other - alpha * input (what `2 - t` calls)."""
-    check_operands("rsub", input, other)
+    check_operands("rsub", input, other, overloaded=True)
     if _is_bool(input) or _is_bool(other):
         return sub(other, input, alpha=alpha)
     common = result_type(input, other)
-    _check_alpha(alpha, common)
+    _check_alpha("rsub", alpha, common)
     out = elementwise(lambda x, y: y - _scaled(x, alpha), (input, other), common, common)
     record("rsub", out, (input, other), alpha=alpha)
     return out
@@ -263,9 +264,7 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
     """torch.div: true division (integers -> the default float dtype) or trunc/floor rounding."""
     check_operands("div", input, other)
     if not (rounding_mode is None or isinstance(rounding_mode, str)):
-        raise TypeError(
-            f"div(): argument 'rounding_mode' must be str or None, not {type(rounding_mode).__name__}"
-        )
+        raise invalid_combination("div", (input, other), {"rounding_mode": rounding_mode})
     if rounding_mode not in _ROUNDING:
         raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
@@ -294,6 +293,7 @@ floor_divide = binary(
     DtypeRule(accepts=REAL_NO_BOOL),
     Formula("NotImplemented", self=("", not_implemented("floor_divide")), other=None),  # torch has none
     check=integer_divisor_check,
+    overloaded=True,
     kernel_name="div_floor_cpu",
     inplace=True,
     dunder="floordiv",
@@ -315,6 +315,7 @@ remainder = binary(
         },
     ),
     check=integer_divisor_check,
+    overloaded=True,
     inplace=True,
     dunder="mod",
 )
@@ -387,8 +388,8 @@ def _int_neg_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def pow(input: Operand, exponent: Operand) -> Tensor:
     """torch.pow: promoted; an integer tensor to a negative integer *scalar* power raises."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        check_tensors("pow", 2, exponent=exponent)
-    check_operands("pow", input, exponent)
+        raise invalid_combination("pow", (input, exponent))
+    check_operands("pow", input, exponent, overloaded=True)
     common = result_type(input, exponent)
     if is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1):
         # torch: x ** 1 is a copy and x ** 0 is ones, without the kernel (so bool works)
@@ -466,9 +467,13 @@ minimum = _extremum("minimum", np.minimum, np.greater)
 # --- bitwise and logical -------------------------------------------------------------------------------
 
 _BITWISE = DtypeRule(accepts=INTEGERS)
-bitwise_and = binary("bitwise_and", np.bitwise_and, _BITWISE, None, inplace=True, dunder="and")
-bitwise_or = binary("bitwise_or", np.bitwise_or, _BITWISE, None, inplace=True, dunder="or")
-bitwise_xor = binary("bitwise_xor", np.bitwise_xor, _BITWISE, None, inplace=True, dunder="xor")
+bitwise_and = binary(
+    "bitwise_and", np.bitwise_and, _BITWISE, None, overloaded=True, inplace=True, dunder="and"
+)
+bitwise_or = binary("bitwise_or", np.bitwise_or, _BITWISE, None, overloaded=True, inplace=True, dunder="or")
+bitwise_xor = binary(
+    "bitwise_xor", np.bitwise_xor, _BITWISE, None, overloaded=True, inplace=True, dunder="xor"
+)
 
 
 def _invert(self: Tensor) -> Tensor:
@@ -486,13 +491,27 @@ logical_not = unary("logical_not", np.logical_not, DtypeRule(returns=to_bool), N
 
 _EQUALITY = DtypeRule(computes=lambda d: d, returns=to_bool)  # compared in the promoted dtype
 _ORDER = DtypeRule(accepts=REAL_NO_BOOL | {BOOL}, computes=lambda d: d, returns=to_bool)
-eq = binary("eq", np.equal, _EQUALITY, None, inplace=True, dunder="eq")
-ne = binary("ne", np.not_equal, _EQUALITY, None, aliases=("not_equal",), inplace=True, dunder="ne")
-lt = binary("lt", np.less, _ORDER, None, aliases=("less",), inplace=True, dunder="lt", arrays=False)
+eq = binary("eq", np.equal, _EQUALITY, None, overloaded=True, inplace=True, dunder="eq")
+ne = binary(
+    "ne", np.not_equal, _EQUALITY, None, overloaded=True, aliases=("not_equal",), inplace=True, dunder="ne"
+)
+lt = binary(
+    "lt", np.less, _ORDER, None, overloaded=True, aliases=("less",), inplace=True, dunder="lt", arrays=False
+)
 le = binary(
     "le", np.less_equal, _ORDER, None, aliases=("less_equal",), inplace=True, dunder="le", arrays=False
 )
-gt = binary("gt", np.greater, _ORDER, None, aliases=("greater",), inplace=True, dunder="gt", arrays=False)
+gt = binary(
+    "gt",
+    np.greater,
+    _ORDER,
+    None,
+    overloaded=True,
+    aliases=("greater",),
+    inplace=True,
+    dunder="gt",
+    arrays=False,
+)
 ge = binary(
     "ge", np.greater_equal, _ORDER, None, aliases=("greater_equal",), inplace=True, dunder="ge", arrays=False
 )
@@ -664,15 +683,11 @@ def _clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None
 )
 def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
     """torch.clamp: min applied first, then max (so min > max gives max); promotes with min and max."""
-    check_tensors("clamp", 1, input=input)
+    bounds = tuple(b for b in (min, max) if b is not None)
+    if not isinstance(input, Tensor) or not all(isinstance(b, Tensor) or is_scalar(b) for b in bounds):
+        raise invalid_combination("clamp", (input, *bounds))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    bounds = tuple(b for b in (min, max) if b is not None)
-    for name, bound in (("min", min), ("max", max)):
-        if bound is not None and not isinstance(bound, Tensor) and not is_scalar(bound):
-            raise TypeError(
-                f"clamp(): argument '{name}' must be Number or Tensor, not {type(bound).__name__}"
-            )
     common = result_type(input, *bounds)
     if common.category == COMPLEX:
         raise NotImplementedError("clamp is not supported for complex types")
@@ -727,10 +742,7 @@ def _tensor_list(tensors: Any, name: str) -> tuple[Tensor, ...]:
         )
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(
-                f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, but found element of "
-                f"type {type(t).__name__} at pos {i}"
-            )
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     return tuple(tensors)
 
 
@@ -780,6 +792,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    dim = int_arg(dim, "cat", "dim", 2)
     common = _promoted(tensors)
     joined = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)] or [tensors[0]]
     first = joined[0]
@@ -817,7 +830,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
                 f"but got {list(tensors[0].shape)} at entry 0 and "
                 f"{list(t.shape)} at entry {i}"
             )
-    dim = wrap_dim(dim, tensors[0].ndim + 1)
+    dim = wrap_dim(int_arg(dim, "stack", "dim", 2), tensors[0].ndim + 1)
     common = _promoted(tensors)
     return _joined("stack", np.stack, tensors, tensors, common, dim)
 
@@ -838,16 +851,11 @@ def _where_method(self: Tensor, condition: Tensor, other: Operand) -> Tensor:
 )
 def where(condition: Tensor, input: Operand | None = None, other: Operand | None = None) -> Any:
     """torch.where: condition must be bool; input and other promote like a binary op."""
-    check_tensors("where", 1, condition=condition)
-    if input is None and other is None:
+    if input is None and other is None and isinstance(condition, Tensor):
         return nonzero(condition, as_tuple=True)
-    if input is None or other is None:
-        raise TypeError(
-            "where() missing 1 required positional argument: 'other'"
-            if other is None
-            else "where(): argument 'input' must be Tensor or Number, not NoneType"
-        )
-    check_operands("where", input, other)
+    if not (isinstance(condition, Tensor) and _operand(input) and _operand(other)):
+        raise invalid_combination("where", [x for x in (condition, input, other) if x is not None])
+    assert input is not None and other is not None
     if condition.dtype not in (dtypes.bool, dtypes.uint8):  # uint8 masks are still accepted
         raise RuntimeError(
             "where expected condition to be a boolean tensor, "
@@ -901,7 +909,7 @@ def fill_(self: Tensor, value: Operand) -> Tensor:
             f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
         )
     if not isinstance(value, Tensor) and not is_scalar(value):
-        raise TypeError(f"fill_(): argument 'value' (position 1) must be Number, not {type(value).__name__}")
+        raise invalid_combination("fill_", (value,))
     autograd.check_inplace(self)
     source = value._data if isinstance(value, Tensor) else np.asarray(value)
     self._data[...] = dtypes.cast(source, self.dtype)

@@ -85,8 +85,14 @@ def result_type(*operands: Tensor | Scalar) -> dtype:
     for operand in operands:
         if isinstance(operand, Tensor):
             tier, kind = (0 if operand._data.ndim > 0 else 1), operand._dtype
-        else:
+        elif is_scalar(operand):
             tier, kind = 2, _wrapped_dtype(operand)
+        else:  # torch.result_type's parser: Tensors and Numbers only
+            got = ", ".join("Tensor" if isinstance(o, Tensor) else type(o).__name__ for o in operands)
+            raise TypeError(
+                f"result_type() received an invalid combination of arguments - got ({got}), "
+                "but expected one of:"
+            )
         current = tiers[tier]
         tiers[tier] = kind if current is None else promote_types(current, kind)
     found = _combine_tiers(*tiers)

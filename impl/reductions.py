@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from impl import dtypes
-from impl.arguments import dtype_arg, invalid_combination, is_int
+from impl.arguments import dtype_arg, int_arg, invalid_combination, is_int
 from impl.autograd.formulas import Formula, Overloads
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
 from impl.elementwise import check_tensors, not_implemented, opmath, result_tensor
@@ -252,7 +252,7 @@ def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., 
             index = arg_fn(input._data)
             shape = (1,) * input.ndim if keepdim else ()
             return result_tensor(np.asarray(index).reshape(shape), shape, dtypes.int64)
-        dim, data, shape = _along(name, input, dim, keepdim)
+        dim, data, shape = _along(name, input, int_arg(dim, name, "dim", 1), keepdim)
         return result_tensor(_arg(arg_fn, data, dim, keepdim).reshape(shape), shape, dtypes.int64)
 
     return op(name=name, doc=_arg_extreme.__doc__)(arg_extreme)

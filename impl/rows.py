@@ -56,6 +56,7 @@ class Row:
         None  # what the generic in-place form pre-checks
     )
     arrays: bool = True  # the operators read an ndarray operand as a tensor
+    numbers: bool = True  # the operators take a Python number operand (`t @ 2` is Python's TypeError)
     also: tuple[str, ...] = ()  # more Tensor names of the method itself (`__neg__` for neg)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -85,9 +86,10 @@ class Row:
             bound.update({f"{n}_": inplace for n in names})
         if self.dunder is not None:
             assert self.impl is not None
-            bound[f"__{self.dunder}__"] = operator(self.impl, self.arrays)
+            bound[f"__{self.dunder}__"] = operator(self.impl, self.arrays, self.numbers)
             if self.dunder not in COMPARISONS:  # Python reflects a comparison by swapping it (a < b: b > a)
-                bound[f"__r{self.dunder}__"] = operator(self.reflected or flipped(self.impl), self.arrays)
+                reflected = self.reflected or flipped(self.impl)
+                bound[f"__r{self.dunder}__"] = operator(reflected, self.arrays, self.numbers)
                 if inplace:
                     bound[f"__i{self.dunder}__"] = inplace
         bound.update(self.extra)
@@ -211,14 +213,18 @@ def flipped(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return reflected
 
 
-def operator(fn: Callable[..., Any], arrays: bool = True) -> Callable[..., Any]:
+def operator(fn: Callable[..., Any], arrays: bool = True, numbers: bool = True) -> Callable[..., Any]:
     """A Python operator: an ndarray operand becomes a tensor (unless `arrays` is False); anything
-    else that is neither a tensor nor a number gives NotImplemented (so Python raises its TypeError)."""
+    else that is neither a tensor nor a number (nor a number when `numbers` is False) gives
+    NotImplemented, so that Python raises its TypeError."""
 
     def method(self: Tensor, other: Any) -> Any:
         if arrays and isinstance(other, np.ndarray):
-            other = tensor_from_array(other)
-        if not isinstance(other, Tensor) and not is_scalar(other):
+            try:
+                other = tensor_from_array(other)
+            except (TypeError, ValueError):  # an array torch cannot read: NumPy's operator decides
+                return NotImplemented
+        if not isinstance(other, Tensor) and not (numbers and is_scalar(other)):
             return NotImplemented
         return fn(self, other)
 

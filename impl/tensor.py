@@ -82,7 +82,11 @@ def device(spec: str | Device | None) -> Device:
     if spec is None or isinstance(spec, Device):
         name = "cpu" if spec is None else spec.type
     elif isinstance(spec, str):
-        name = spec.split(":")[0]
+        name, colon, index = spec.partition(":")
+        if colon and not (index.isdigit() and str(int(index)) == index):
+            raise RuntimeError(f"Invalid device string: '{spec}'")
+        if not name.isidentifier():
+            raise RuntimeError(f"Invalid device string: '{spec}'")
     else:
         raise TypeError(
             f"device() received an invalid combination of arguments - got ({type(spec).__name__})"
