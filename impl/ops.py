@@ -592,6 +592,14 @@ def _positive(self: Tensor) -> Tensor:
     return self
 
 
+log1p = unary(
+    "log1p",
+    np.log1p,
+    _float("log1p_vml_cpu"),
+    Formula("Log1PBackward0", self=("self", lambda g, s: g / conj(1 + s.self))),
+    inplace=True,
+)
+
 _NEGATION_OF_BOOL = (
     "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
     "use the `~` or `logical_not()` operator instead."

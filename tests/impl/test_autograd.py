@@ -129,6 +129,7 @@ OPS: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "square": (lambda T, a: T.square(a), (A23,)),
     "exp": (lambda T, a: a.exp(), (A23,)),
     "log": (lambda T, a: T.log(a), (P23,)),
+    "log1p": (lambda T, a: a.log1p(), (P23,)),
     "sin": (lambda T, a: T.sin(a), (A23,)),
     "cos": (lambda T, a: T.cos(a), (A23,)),
     "sqrt": (lambda T, a: a.sqrt(), (P23,)),
