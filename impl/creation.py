@@ -75,7 +75,7 @@ def _infer_dtype(data: Any) -> dtype:
         found = None
         for item in data:
             kind = _infer_dtype(item)
-            found = kind if found is None else dtypes.promote_types(found, kind)
+            found = kind if found is None else dtypes.promote(found, kind)
         return found or dtypes.get_default_dtype()
     return scalar_dtype(data)
 

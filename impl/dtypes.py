@@ -152,16 +152,22 @@ PROMOTE: dict[tuple[dtype, dtype], dtype] = {
 
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
-    """torch.promote_types: the smallest dtype both can be cast to, from the lattice table.
+    """torch.promote_types (its arguments checked): see `promote`."""
+    _check_dtypes("promote_types", type1=type1, type2=type2)
+    return promote(type1, type2)
+
+
+def promote(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both can be cast to, from the lattice table.
 
     complex32 is complex float16: with another dtype it is the complex of float16 promoted with
     that dtype's real part (complex32 + float32 -> complex64, + int64 -> complex32).
     """
-    _check_dtypes("promote_types", type1=type1, type2=type2)
-    if complex32 in (type1, type2):
-        other = type2 if type1 is complex32 else type1
-        return promote_types(float16, other.to_real()).to_complex()
-    return PROMOTE[(type1, type2)]
+    found = PROMOTE.get((type1, type2))
+    if found is not None:
+        return found
+    other = type2 if type1 is complex32 else type1
+    return promote(float16, other.to_real()).to_complex()
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:

@@ -98,10 +98,38 @@ def values_of(operand: Operand, compute: dtype, common: dtype | None = None) -> 
     return dtypes.cast_ignoring_errors(data, compute)
 
 
-@np.errstate(all="ignore")  # torch's kernels neither warn nor raise on overflow, 0 / 0, ...
 def _compute(fn: Callable[..., Any], operands: tuple[Operand, ...], compute: dtype, common: dtype) -> Any:
-    """fn applied to the operands' values in the compute dtype."""
-    return fn(*[values_of(o, compute, common) for o in operands])
+    """fn applied to the operands' values in the compute dtype; like torch's kernels it neither warns
+    nor raises on overflow, 0 / 0, ... (NumPy's errors ignored, as in np.errstate(all="ignore"))."""
+    token = _ERROR_STATE.set(_IGNORED)
+    try:
+        return fn(*[values_of(o, compute, common) for o in operands])
+    finally:
+        _ERROR_STATE.reset(token)
+
+
+class _Errstate:
+    """np.errstate(all="ignore") behind the set/reset of NumPy 2's error-state context variable."""
+
+    def set(self, state: Any) -> Any:
+        token = np.errstate(all="ignore")
+        token.__enter__()
+        return token
+
+    def reset(self, token: Any) -> None:
+        token.__exit__(None, None, None)
+
+
+# NumPy 2 keeps its error state in a context variable, and np.errstate builds the same state on every
+# entry (a third of a small op's time): _compute switches to a state built once. That variable is
+# private to NumPy (numpy._core._ufunc_config); without it, np.errstate is used.
+try:
+    from numpy._core import _ufunc_config
+
+    _ERROR_STATE: Any = getattr(_ufunc_config, "_extobj_contextvar")  # noqa: B009 - not in the stubs
+    _IGNORED: Any = getattr(_ufunc_config, "_make_extobj")(all="ignore")  # noqa: B009
+except (ImportError, AttributeError):  # pragma: no cover - another NumPy
+    _ERROR_STATE, _IGNORED = _Errstate(), None
 
 
 def elementwise(
@@ -118,10 +146,12 @@ def elementwise(
     # fast path: tensor operands all of the result's shape and contiguous lay the result out
     # row-major (output_strides' first rule), and a fresh row-major array is taken over as it is.
     # (NumPy's C-contiguous flag of _data is is_contiguous(): size-1 dims ignored, empty ones count)
-    if _is_fresh(values, shape, out_dtype) and all(
-        t._data.shape == shape and t._data.flags.c_contiguous for t in tensors
-    ):
-        return Tensor.fresh(values, out_dtype)
+    if _is_fresh(values, shape, out_dtype):
+        for t in tensors:
+            if t._data.shape != shape or not t._data.flags.c_contiguous:
+                break
+        else:
+            return Tensor.fresh(values, out_dtype)
     return result_tensor(values, shape, out_dtype, tensors)
 
 
@@ -179,16 +209,27 @@ class DtypeRule:
     computes: Callable[[dtype], dtype] = opmath
     returns: Callable[[dtype], dtype] = same
     complex32: str | None = None
+    _resolved: dict[dtype, tuple[dtype, dtype, dtype]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def common(self, kernel: str, *operands: Operand) -> dtype:
         """The operands' common dtype, after torch's checks that the kernel exists for it."""
+        return self.resolve(kernel, *operands)[0]
+
+    def resolve(self, kernel: str, *operands: Operand) -> tuple[dtype, dtype, dtype]:
+        """(common, result, compute) dtypes of the operands, after torch's checks that the kernel
+        exists for the common dtype (memoised per common dtype: they depend on nothing else)."""
         common = self.promote(*operands)
-        if common.category not in self.accepts:
-            error, message = self.refusals.get(common.category, (None, ""))
-            raise not_implemented(kernel, common) if error is None else error(message)
-        if common is dtypes.complex32 and self.complex32 is not None:
-            raise not_implemented(self.complex32, common)
-        return common
+        found = self._resolved.get(common)
+        if found is None:
+            if common.category not in self.accepts:
+                error, message = self.refusals.get(common.category, (None, ""))
+                raise not_implemented(kernel, common) if error is None else error(message)
+            if common is dtypes.complex32 and self.complex32 is not None:
+                raise not_implemented(self.complex32, common)
+            found = self._resolved[common] = (common, self.returns(common), self.computes(common))
+        return found
 
 
 FLOAT = DtypeRule(promote=float_result_type)  # exp, sin, ...: integers and bools give the default float
@@ -206,8 +247,8 @@ def unary(
 
     def op(input: Tensor) -> Tensor:
         check_tensors(name, 1, input=input)
-        common = rule.common(kernel_name, input)
-        out = elementwise(kernel, (input,), common, rule.returns(common), rule.computes(common))
+        common, returns, computes = rule.resolve(kernel_name, input)
+        out = elementwise(kernel, (input,), common, returns, computes)
         if derivative is not None:
             autograd.record(derivative, out, (input,))
         return out
@@ -239,10 +280,10 @@ def binary(
     kernel_name = spellings.pop("kernel_name", f"{name}_cpu")
 
     def compute(input: Operand, other: Operand) -> Tensor:
-        common = rule.common(kernel_name, input, other)
+        common, returns, computes = rule.resolve(kernel_name, input, other)
         if check is not None:
             check(input, other, common)
-        out = elementwise(kernel, (input, other), common, rule.returns(common), rule.computes(common))
+        out = elementwise(kernel, (input, other), common, returns, computes)
         if derivative is not None:
             autograd.record(derivative, out, (input, other))
         return out

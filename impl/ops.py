@@ -76,6 +76,8 @@ def _promoted_dtype(input: Operand, *others: Any, **_: Any) -> dtype | None:
 
 def _check_alpha(op: str, alpha: Any, common: dtype) -> None:
     """torch's alpha_check: alpha must fit the result's category."""
+    if alpha == 1 and type(alpha) is int:
+        return  # the default
     if not is_scalar(alpha):
         raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
     if isinstance(alpha, bool) and common is not dtypes.bool:
@@ -757,7 +759,7 @@ def _tensor_list(tensors: Any, name: str) -> tuple[Tensor, ...]:
 def _promoted(tensors: tuple[Tensor, ...]) -> dtype:
     common = tensors[0].dtype
     for t in tensors[1:]:
-        common = dtypes.promote_types(common, t.dtype)
+        common = dtypes.promote(common, t.dtype)
     return common
 
 

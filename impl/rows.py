@@ -127,7 +127,7 @@ def record(name: str, out: Any, inputs: tuple[Any, ...], **attrs: Any) -> None:
     """Give `out` the history of op `name` (its row's derivative), when autograd records it."""
     derivative = REGISTRY[name].derivative
     assert derivative is not None, f"op {name!r} records history but its row has no derivative"
-    autograd.record(derivative, out, inputs, **attrs)
+    autograd.record(derivative, out, inputs, attrs)
 
 
 # --- spellings derived from a row ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """impl.autograd: torch's reverse-mode autograd on NumPy (torch.autograd's names).
 
-The forward ops call three hooks (recording.py): `record(derivative, out, inputs, **attrs)` after
+The forward ops call three hooks (recording.py): `record(derivative, out, inputs, attrs)` after
 computing a result, `check_inplace(t)` before writing into `t`, `rebase(t, result)` after an
 in-place op wrote `result` into `t`. Tensor.backward is `backward` here; the requires_grad and
 retain_grad rules are Tensor's own (impl/tensor.py).

@@ -131,13 +131,13 @@ def run_backward(
         outputs = node.apply(grads) if grads is not None else [None] * len(node.next_functions)
         if grads is not None and not retain_graph:
             node.release()
-        for (child, nr), output, meta in zip(node.next_functions, outputs, node.input_meta, strict=True):
+        for (child, nr), output, meta in zip(node.next_functions, outputs, node.input_meta, strict=False):
             if child is None or child not in needed:
                 continue
             if output is not None:
                 _add(buffers, child, nr, fit_gradient(output, meta))
-            waiting[child] -= 1
-            if waiting[child] == 0:
+            count = waiting[child] = waiting[child] - 1
+            if count == 0:
                 heapq.heappush(ready, (-child._sequence_nr, next(tie), child))
     return [captured.get(edge) for edge in capture or ()]
 

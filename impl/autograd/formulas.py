@@ -39,6 +39,7 @@ from impl.autograd.graph import (
     Meta,
     MultiOutputNode,
     Node,
+    SavedValue,
     TensorListNode,
     gradient_edge,
     meta,
@@ -61,7 +62,7 @@ class InputGrad(NamedTuple):
 class Formula:
     """One aten overload's derivative: node name, input names, per-input saved values and VJPs."""
 
-    __slots__ = ("cls", "grads", "inputs", "node", "outputs", "plan", "vjps")
+    __slots__ = ("cls", "grads", "inputs", "node", "outputs", "plan", "sources", "vjps")
 
     def __init__(
         self, node: str, /, *, outputs: tuple[str, ...] = ("result",), **inputs: tuple[str, VJP] | None
@@ -76,6 +77,16 @@ class Formula:
         self.cls = node_class(node, FormulaNode)
         # per input, in order: its name, the attribute its sizes are kept under, its InputGrad (or None)
         self.plan = tuple((name, name + "_sizes", self.grads.get(name)) for name in self.inputs)
+        # where each saved name comes from: an output, an input (by position), or the op's attributes
+        self.sources: dict[str, tuple[str, int]] = {}
+        for grad in self.grads.values():
+            for name in grad.saves:
+                if name in outputs:
+                    self.sources[name] = ("output", outputs.index(name))
+                elif name in self.inputs:
+                    self.sources[name] = ("input", self.inputs.index(name))
+                else:
+                    self.sources[name] = ("attribute", 0)
 
     def make_node(
         self, out: Any, inputs: Sequence[Any], attrs: dict[str, Any], overwritten: Tensor | None
@@ -93,7 +104,7 @@ class Formula:
                     input_meta.append((x._data.shape, x._dtype.np))
                     if x._requires_grad:
                         edges.append(gradient_edge(x))
-                        saves.extend(grad.saves)
+                        saves += grad.saves
                     else:
                         edges.append(NO_EDGE)
             else:
@@ -105,33 +116,24 @@ class Formula:
             if grad is not None:
                 input_meta.append(None)
                 edges.append(NO_EDGE)
-        node: Node = self.cls(self.vjps, tuple(edges), values)
-        node.input_meta = input_meta
-        if saves:
-            named = dict(zip(self.inputs, inputs, strict=False))
-            for name in dict.fromkeys(saves):
-                self._save(node, name, named, out, attrs, overwritten)
+        node: Node = self.cls(self.vjps, tuple(edges), values, input_meta)
+        for name in dict.fromkeys(saves) if len(saves) > 1 else saves:
+            node._saved[name] = self._saved_value(name, inputs, out, attrs, overwritten)
         return node
 
-    def _save(
-        self,
-        node: Node,
-        name: str,
-        named: dict[str, Any],
-        out: Any,
-        attrs: dict[str, Any],
-        overwritten: Tensor | None,
-    ) -> None:
+    def _saved_value(
+        self, name: str, inputs: Sequence[Any], out: Any, attrs: dict[str, Any], overwritten: Tensor | None
+    ) -> SavedValue:
         """Save one value as torch does: outputs and inputs with their versions, scalars as they are."""
-        if name in self.outputs:
-            result = out[self.outputs.index(name)] if isinstance(out, tuple) else out
-            node.save(name, None, result, is_output=True)
-        elif isinstance(t := named.get(name), Tensor):
-            node.save(name, t._data.copy() if t is overwritten else None, t)
-        elif name in named:
-            node.save(name, named[name])  # a Python scalar operand, wrapped and saved by torch
-        else:
-            node.save(name, attrs[name])  # an attribute torch saves as a tensor (an indexing key)
+        kind, index = self.sources[name]
+        if kind == "output":
+            return SavedValue(None, out[index] if isinstance(out, tuple) else out, is_output=True)
+        if kind == "attribute":
+            return SavedValue(attrs[name])  # an attribute torch saves as a tensor (an indexing key)
+        x = inputs[index]
+        if isinstance(x, Tensor):
+            return SavedValue(x._data.copy() if x is overwritten else None, x)
+        return SavedValue(x)  # a Python scalar operand, wrapped and saved by torch
 
     def node_names(self) -> Iterator[str]:
         yield self.node

@@ -176,11 +176,16 @@ class FormulaNode(Node):
     __slots__ = ("attrs", "vjps")
 
     def __init__(
-        self, vjps: tuple[VJP, ...], next_functions: tuple[Edge, ...], attrs: dict[str, Any]
+        self,
+        vjps: tuple[VJP, ...],
+        next_functions: tuple[Edge, ...],
+        attrs: dict[str, Any],
+        input_meta: list[Meta],
     ) -> None:
         Node.__init__(self, next_functions)
         self.vjps = vjps
         self.attrs = attrs
+        self.input_meta = input_meta
 
     def apply(self, grads: Grads) -> Grads:
         s = Attrs(self.unpack_saved(dict(self.attrs)))
@@ -354,9 +359,8 @@ def fit_gradient(grad: np.ndarray, meta: Meta) -> np.ndarray:
     if meta is None:
         return grad
     shape, dtype = meta
-    grad = np.asarray(grad)
     if grad.shape != shape:
-        grad = sum_to(grad, shape)
+        grad = sum_to(np.asarray(grad), shape)
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
     return grad

@@ -1,6 +1,6 @@
 """Recording history: the three hooks every forward op calls.
 
-- `record(derivative, out, inputs, **attrs)` after computing a result: when grad mode is on and a
+- `record(derivative, out, inputs, attrs)` after computing a result: when grad mode is on and a
   tensor input requires grad, a floating or complex result gets the node its row's derivative
   makes (impl/autograd/formulas.py); an integer or bool result stays a leaf.
 - `check_inplace(t)` before an op writes into `t`: torch refuses leaves that require grad and
@@ -33,7 +33,9 @@ class _InplaceTarget:
 _INPLACE = _InplaceTarget()
 
 
-def record(derivative: Derivative, out: Any, inputs: Sequence[Any], **attrs: Any) -> None:
+def record(
+    derivative: Derivative, out: Any, inputs: Sequence[Any], attrs: dict[str, Any] | None = None
+) -> None:
     """Attach the node `derivative` makes to `out` (a tensor or a tuple of them) when grad mode is on
     and a tensor input requires grad; results that are views are registered with their base."""
     outs: tuple[Tensor, ...] = out if isinstance(out, tuple) else (out,)
@@ -54,7 +56,7 @@ def record(derivative: Derivative, out: Any, inputs: Sequence[Any], **attrs: Any
         return
     if not any(o._dtype.category >= FLOATING for o in outs):
         return
-    node = derivative.make_node(out, inputs, attrs, _INPLACE.tensor)
+    node = derivative.make_node(out, inputs, attrs or {}, _INPLACE.tensor)
     for nr, o in enumerate(outs):
         if o._dtype.category >= FLOATING:
             o.grad_fn, o._output_nr, o._requires_grad = node, nr, True
