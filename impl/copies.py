@@ -1,4 +1,5 @@
-"""Copies: clone, contiguous, to(dtype), type() and the cast methods (float(), long(), ...).
+"""Copies: clone, contiguous, to(dtype), type() and the cast methods (float(), long(), ...), and the
+in-place writes of values: fill_, zero_, copy_.
 
 torch's memory_format=preserve (clone's and to's default): a copy keeps a dense layout's
 strides (a transposed matrix stays transposed), any other layout becomes TensorIterator's
@@ -11,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from impl import dtypes
+from impl import autograd, dtypes
 from impl.arguments import dtype_arg, invalid_combination
-from impl.autograd.formulas import Formula, identity
+from impl.autograd.formulas import Formula, Overloads, identity, zeros
+from impl.broadcasting import check_inplace_shape
 from impl.dtypes import dtype
+from impl.elementwise import Operand, result_tensor
 from impl.layout import contiguous_strides, extent, is_non_overlapping_and_dense, output_strides
-from impl.rows import op, record
+from impl.promotion import is_scalar
+from impl.rows import Row, check_writable, op, record, register
 from impl.tensor import Device, Tensor, device
 
 
@@ -143,3 +147,71 @@ for _name, _target in {
     "cdouble": dtypes.complex128,
 }.items():
     _cast(_name, _target)
+
+
+# --- writing values in place: fill_, zero_, copy_ -----------------------------------------------
+
+
+def as_operand(value: Any, like: dtype) -> Tensor:
+    """A Python scalar as a 0-d tensor of dtype `like` (for copy_/fill_ sources)."""
+    return Tensor.wrap(dtypes.cast(np.asarray(value), like), like)
+
+
+def _written(self: Tensor, op: str, inputs: tuple[Any, ...]) -> Tensor:
+    """After fill_/zero_/copy_ wrote self's new values: bump the version and give self the history
+    of the out-of-place op `op` (torch's FillBackward2, ZeroBackward0, CopyBackwards)."""
+    self._vc.bump()
+    result = result_tensor(self._data, self._data.shape, self.dtype)
+    record(op, result, inputs)
+    autograd.rebase(self, result)
+    return self
+
+
+@op()
+def fill_(self: Tensor, value: Operand) -> Tensor:
+    """Tensor.fill_: every element := value (allowed on expanded tensors); value a number or 0-d tensor."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+        )
+    if not isinstance(value, Tensor) and not is_scalar(value):
+        raise invalid_combination("fill_", (value,))
+    autograd.check_inplace(self)
+    source = value._data if isinstance(value, Tensor) else np.asarray(value)
+    self._data[...] = dtypes.cast(source, self.dtype)
+    return _written(self, "fill", (self, value))
+
+
+register(
+    Row(
+        "fill",
+        None,
+        Overloads(
+            lambda inputs, attrs: "fill.Scalar" if is_scalar(inputs[1]) else "fill.Tensor",
+            {
+                "fill.Scalar": Formula("FillBackward2", self=("", zeros), value=None),
+                "fill.Tensor": Formula("FillBackward3", self=("", zeros), value=("", lambda g, s: np.sum(g))),
+            },
+        ),
+    )
+)
+register(Row("zero", None, Formula("ZeroBackward0", self=("", zeros))))
+register(Row("copy", None, Formula("CopyBackwards", self=("", zeros), src=("", identity))))
+
+
+@op()
+def zero_(self: Tensor) -> Tensor:
+    """Tensor.zero_: every element := 0."""
+    autograd.check_inplace(self)
+    self._data[...] = 0
+    return _written(self, "zero", (self,))
+
+
+@op(function=False)
+def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
+    """Tensor.copy_: src broadcast to self's shape, cast to self's dtype (any dtype is allowed)."""
+    check_writable(self)
+    source = src if isinstance(src, Tensor) else as_operand(src, self.dtype)
+    check_inplace_shape(self._data.shape, source._data.shape)
+    self._data[...] = dtypes.cast(np.broadcast_to(source._data, self._data.shape), self.dtype)
+    return _written(self, "copy", (self, src))

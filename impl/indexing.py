@@ -17,8 +17,8 @@ from impl import autograd, dtypes
 from impl.autograd.formulas import Formula
 from impl.autograd.graph import sum_to
 from impl.broadcasting import expand
+from impl.copies import as_operand, copy_
 from impl.memory import alias, selected, sliced, unsqueeze
-from impl.ops import as_operand, copy_
 from impl.rows import Row, check_writable, op, record, register
 from impl.tensor import Tensor
 

@@ -1,9 +1,10 @@
-"""Elementwise ops and the ops that join or fill tensors: one row each (impl/rows.py).
+"""Elementwise ops: arithmetic, comparisons, bitwise, unary functions, clamp, where; one row each.
 
-Unary and plain binary ops are one `unary(...)` / `binary(...)` call: the NumPy kernel, the
-dtype rule (impl/elementwise.py), the derivative and the spellings. Ops with more arguments
-(add's alpha, div's rounding_mode, pow, clamp, where, cat, ...) are functions registered with
-`@op(...)`, which record their history with `record`.
+Unary and plain binary ops are one `unary(...)` / `binary(...)` call (impl/elementwise.py): the
+NumPy kernel, the dtype rule, the derivative and the spellings. Ops with more arguments (add's
+alpha, div's rounding_mode, pow, clamp, where) are functions registered with `@op(...)` (impl/rows.py),
+which record their history with `record`. cat, stack and nonzero are in impl/joining.py; fill_,
+zero_ and copy_ in impl/copies.py.
 
 In-place forms (`add_`, `x += y`, ...) compute the out-of-place result, then write it into self
 (rows.write_into): the result dtype must cast to self's dtype, the result shape must be self's
@@ -19,19 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from impl import autograd, dtypes
-from impl.arguments import int_arg, invalid_combination
+from impl import dtypes
+from impl.arguments import invalid_combination
 from impl.autograd.formulas import (
     Formula,
     Overloads,
-    TensorListFormula,
     conj,
     identity,
     maybe_multiply,
     not_implemented,
     zeros,
 )
-from impl.broadcasting import broadcast_shape_of, check_inplace_shape
+from impl.broadcasting import broadcast_shape_of
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
 from impl.elementwise import (
     INTEGERS,
@@ -52,9 +52,10 @@ from impl.elementwise import (
     values_of,
 )
 from impl.elementwise import not_implemented as kernel_missing
+from impl.joining import nonzero
 from impl.promotion import float_result_type, is_scalar, result_type
-from impl.rows import Row, check_writable, op, record, register, write_into
-from impl.tensor import Tensor, wrap_dim
+from impl.rows import check_writable, op, record, write_into
+from impl.tensor import Tensor
 
 
 def _is_scalar_input(inputs: Sequence[Any], i: int) -> bool:
@@ -589,11 +590,6 @@ sigmoid = unary(
 )
 
 
-def _positive(self: Tensor) -> Tensor:
-    """`+t` is t itself."""
-    return self
-
-
 log1p = unary(
     "log1p",
     np.log1p,
@@ -601,6 +597,12 @@ log1p = unary(
     Formula("Log1PBackward0", self=("self", lambda g, s: g / conj(1 + s.self))),
     inplace=True,
 )
+
+
+def _positive(self: Tensor) -> Tensor:
+    """`+t` is t itself."""
+    return self
+
 
 _NEGATION_OF_BOOL = (
     "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
@@ -741,108 +743,7 @@ def clamp_max(input: Tensor, max: Operand) -> Tensor:
     return clamp(input, max=max)
 
 
-# --- joining and selecting -------------------------------------------------------------------------
-
-
-def _tensor_list(tensors: Any, name: str) -> tuple[Tensor, ...]:
-    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence) or isinstance(tensors, str):
-        raise TypeError(
-            f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-            f"not {type(tensors).__name__}"
-        )
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
-    return tuple(tensors)
-
-
-def _promoted(tensors: tuple[Tensor, ...]) -> dtype:
-    common = tensors[0].dtype
-    for t in tensors[1:]:
-        common = dtypes.promote(common, t.dtype)
-    return common
-
-
-def _joined(
-    name: str,
-    join: Callable[..., np.ndarray],
-    parts: Sequence[Tensor],
-    inputs: tuple[Tensor, ...],
-    common: dtype,
-    dim: int,
-) -> Tensor:
-    """cat / stack: the parts' values joined along dim in the promoted dtype, recorded with every input."""
-    values = join([dtypes.cast(t._data, opmath(common)) for t in parts], axis=dim)
-    out = result_tensor(values, values.shape, common)
-    record(name, out, inputs, dim=dim)
-    return out
-
-
-def _split_cat_grad(grad: np.ndarray, s: Any) -> list[np.ndarray]:
-    """cat: each input's slice of the output gradient along dim (a skipped legacy empty 1-d input: empty)."""
-    dim = s.dim % grad.ndim
-    sizes = [shape[dim] if len(shape) == grad.ndim else 0 for shape in s.tensors_sizes]
-    parts = np.split(grad, np.cumsum(sizes)[:-1], axis=dim)
-    return [
-        part if len(shape) == grad.ndim else np.zeros(shape, grad.dtype)
-        for part, shape in zip(parts, s.tensors_sizes, strict=True)
-    ]
-
-
-@op(
-    derivative=TensorListFormula("CatBackward0", _split_cat_grad),
-    aliases=("concat", "concatenate"),
-    method=False,
-)
-def cat(tensors: Any, dim: int = 0) -> Tensor:
-    """torch.cat: join along dim; dtypes promote; other dims must match (legacy empty 1-d skipped)."""
-    tensors = _tensor_list(tensors, "cat")
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    dim = int_arg(dim, "cat", "dim", 2)
-    common = _promoted(tensors)
-    joined = [t for t in tensors if not (t.ndim == 1 and t.numel() == 0)] or [tensors[0]]
-    first = joined[0]
-    dim = wrap_dim(dim, first.ndim)
-    for i, t in enumerate(tensors):
-        if t.ndim == 1 and t.numel() == 0:
-            continue
-        if t.ndim != first.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} and {t.ndim}")
-        for d in range(first.ndim):
-            if d != dim and t.shape[d] != first.shape[d]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {dim}. "
-                    f"Expected size {first.shape[d]} but "
-                    f"got size {t.shape[d]} for tensor number {i} in the list."
-                )
-    return _joined("cat", np.concatenate, joined, tensors, common, dim)
-
-
-@op(
-    derivative=TensorListFormula(
-        "StackBackward0", lambda grad, s: [np.take(grad, i, axis=s.dim) for i in range(len(s.tensors_sizes))]
-    ),
-    method=False,
-)
-def stack(tensors: Any, dim: int = 0) -> Tensor:
-    """torch.stack: join equal-shaped tensors along a new dim; dtypes promote."""
-    tensors = _tensor_list(tensors, "stack")
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    for i, t in enumerate(tensors):
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(
-                "stack expects each tensor to be equal size, "
-                f"but got {list(tensors[0].shape)} at entry 0 and "
-                f"{list(t.shape)} at entry {i}"
-            )
-    dim = wrap_dim(int_arg(dim, "stack", "dim", 2), tensors[0].ndim + 1)
-    common = _promoted(tensors)
-    return _joined("stack", np.stack, tensors, tensors, common, dim)
+# --- where ------------------------------------------------------------------------------------------
 
 
 def _where_method(self: Tensor, condition: Tensor, other: Operand) -> Tensor:
@@ -880,82 +781,3 @@ def where(condition: Tensor, input: Operand | None = None, other: Operand | None
     out = result_tensor(values, shape, common, operands)
     record("where", out, (condition, input, other))
     return out
-
-
-@op()
-def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
-    """torch.nonzero: int64 indices of nonzero elements, (n, ndim) or a tuple of 1-d tensors."""
-    check_tensors("nonzero", 1, input=input)
-    found = np.nonzero(input._data if input.ndim else input._data.reshape(1))
-    if as_tuple:
-        return tuple(Tensor.wrap(i.astype(np.int64), dtypes.int64) for i in found)
-    stacked = np.stack(found, axis=1) if input.ndim else np.zeros((int(input._data != 0), 0), np.int64)
-    return Tensor.wrap(stacked.astype(np.int64), dtypes.int64)
-
-
-# --- filling and copying in place -----------------------------------------------------------------
-
-
-def as_operand(value: Any, like: dtype) -> Tensor:
-    """A Python scalar as a 0-d tensor of dtype `like` (for copy_/fill_ sources)."""
-    return Tensor.wrap(dtypes.cast(np.asarray(value), like), like)
-
-
-def _written(self: Tensor, op: str, inputs: tuple[Any, ...]) -> Tensor:
-    """After fill_/zero_/copy_ wrote self's new values: bump the version and give self the history
-    of the out-of-place op `op` (torch's FillBackward2, ZeroBackward0, CopyBackwards)."""
-    self._vc.bump()
-    result = result_tensor(self._data, self._data.shape, self.dtype)
-    record(op, result, inputs)
-    autograd.rebase(self, result)
-    return self
-
-
-@op()
-def fill_(self: Tensor, value: Operand) -> Tensor:
-    """Tensor.fill_: every element := value (allowed on expanded tensors); value a number or 0-d tensor."""
-    if isinstance(value, Tensor) and value.ndim:
-        raise RuntimeError(
-            f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
-        )
-    if not isinstance(value, Tensor) and not is_scalar(value):
-        raise invalid_combination("fill_", (value,))
-    autograd.check_inplace(self)
-    source = value._data if isinstance(value, Tensor) else np.asarray(value)
-    self._data[...] = dtypes.cast(source, self.dtype)
-    return _written(self, "fill", (self, value))
-
-
-register(
-    Row(
-        "fill",
-        None,
-        Overloads(
-            lambda inputs, attrs: "fill.Scalar" if _is_scalar_input(inputs, 1) else "fill.Tensor",
-            {
-                "fill.Scalar": Formula("FillBackward2", self=("", zeros), value=None),
-                "fill.Tensor": Formula("FillBackward3", self=("", zeros), value=("", lambda g, s: np.sum(g))),
-            },
-        ),
-    )
-)
-register(Row("zero", None, Formula("ZeroBackward0", self=("", zeros))))
-register(Row("copy", None, Formula("CopyBackwards", self=("", zeros), src=("", identity))))
-
-
-@op()
-def zero_(self: Tensor) -> Tensor:
-    """Tensor.zero_: every element := 0."""
-    autograd.check_inplace(self)
-    self._data[...] = 0
-    return _written(self, "zero", (self,))
-
-
-@op(function=False)
-def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
-    """Tensor.copy_: src broadcast to self's shape, cast to self's dtype (any dtype is allowed)."""
-    check_writable(self)
-    source = src if isinstance(src, Tensor) else as_operand(src, self.dtype)
-    check_inplace_shape(self._data.shape, source._data.shape)
-    self._data[...] = dtypes.cast(np.broadcast_to(source._data, self._data.shape), self.dtype)
-    return _written(self, "copy", (self, src))

@@ -9,8 +9,9 @@ A `Row` holds everything about one op except its forward computation's body:
   method differs), `inplace` (Tensor.<name>_: the generic in-place form, or a hand-written one),
   `dunder` ("add" gives `__add__`, the reflected `__radd__` and `__iadd__` when in-place exists;
   a comparison has only `__lt__`),
-  `reflected` (the reflected operator when it is not the flipped function), `extra` (further
-  Tensor attributes: `__neg__`, properties such as `T`);
+  `reflected` (the reflected operator when it is not the flipped function), `also` (more Tensor
+  names of the method: `__neg__`), `extra` (further Tensor attributes: properties such as `T`);
+  `result_dtype` lets the generic in-place form check the cast before computing, as torch does;
 - `derivative`: its backward (impl/autograd/formulas.py), or None where it records no history.
 
 Registering a row is the only step that adds an op: impl/methods.py binds every row's spellings
