@@ -53,9 +53,7 @@ class Row:
     inplace: bool | str | Callable[..., Any] = False
     dunder: str | None = None
     reflected: Callable[..., Any] | None = None
-    result_dtype: Callable[..., dtypes.dtype | None] | None = (
-        None  # what the generic in-place form pre-checks
-    )
+    result_dtype: Callable[..., dtypes.dtype | None] | None = None  # pre-checked by the in-place form
     arrays: bool = True  # the operators read an ndarray operand as a tensor
     numbers: bool = True  # the operators take a Python number operand (`t @ 2` is Python's TypeError)
     also: tuple[str, ...] = ()  # more Tensor names of the method itself (`__neg__` for neg)
@@ -73,9 +71,7 @@ class Row:
         method = self.impl if self.method is True else self.method or None
         names = (self.name, *self.aliases)
         if method is not None:
-            bound.update(dict.fromkeys(names, method))
-        if method is not None:
-            bound.update(dict.fromkeys(self.also, method))
+            bound.update(dict.fromkeys((*names, *self.also), method))
         inplace = self.inplace
         if inplace is True:
             assert self.impl is not None

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from impl.autograd import grad_mode
+from impl.autograd.grad_mode import is_grad_enabled, no_grad
 from impl.autograd.graph import FREED_MESSAGE, Grads, Meta, Node, SavedValue, gradient_edge, node_class
 from impl.dtypes import FLOATING, dtype
 from impl.tensor import Tensor
@@ -98,7 +98,7 @@ class BackwardNode(Node):
     def apply(self, grads: Grads) -> Grads:
         grad_tensors = [self._grad_tensor(g, meta) for g, meta in zip(grads, self.out_meta, strict=True)]
         name = type(self).__name__
-        with grad_mode.no_grad():
+        with no_grad():
             result = self.function.backward(self.ctx, *grad_tensors)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != len(self.arg_is_tensor):
@@ -158,8 +158,8 @@ class Function:
         ctx = FunctionCtx()
         is_tensor = [isinstance(a, Tensor) for a in args]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
-        with grad_mode.no_grad():
+        record = is_grad_enabled() and any(ctx.needs_input_grad)
+        with no_grad():
             output = cls.forward(ctx, *args)
         outputs = output if isinstance(output, tuple) else (output,)
         # an output that is an input comes back as a view of it (torch)
