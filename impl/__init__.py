@@ -23,6 +23,7 @@ Every op's torch.<name> function is exported from its row (impl/rows.py); the re
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from impl import autograd
 from impl.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -75,6 +76,8 @@ from impl.methods import functions
 from impl.promotion import result_type
 from impl.tensor import Device, Size, Tensor, device, is_tensor
 
+if TYPE_CHECKING:  # what the next line exports, declared for type checkers (generated: functions.pyi)
+    from impl.functions import *  # noqa: F403
 globals().update(functions())  # torch.add, torch.sum, torch.matmul, ...: one per op row
 
 float = float32

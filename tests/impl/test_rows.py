@@ -92,9 +92,10 @@ def test_row_functions_are_exported() -> None:
         assert getattr(impl, name) is fn, name
 
 
-def test_tensor_methods_stub_is_up_to_date() -> None:
-    """impl/tensor_methods.pyi is what `python -m impl.stubgen` writes from the rows."""
+def test_stubs_are_up_to_date() -> None:
+    """impl/tensor_methods.pyi and impl/functions.pyi are what `python -m impl.stubgen` writes."""
     assert stubgen.STUB.read_text() == stubgen.stub_text(), "run `python -m impl.stubgen`"
+    assert stubgen.FUNCTIONS_STUB.read_text() == stubgen.functions_stub_text(), "run `python -m impl.stubgen`"
 
 
 @pytest.mark.parametrize("name", ["add", "exp", "sum", "view", "__getitem__", "backward"])
