@@ -226,6 +226,10 @@ _ROUNDING: dict[str | None, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
+_TRUE_DIVISION = DtypeRule(promote=float_result_type, complex32="div_cpu")  # integers: the default float
+_ROUNDED_DIVISION = DtypeRule(accepts=REAL_NO_BOOL)
+
+
 def _int_trunc_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     quotient = np.floor_divide(x, y)
     return quotient + ((quotient < 0) & (quotient * y != x))
@@ -273,9 +277,9 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
     if rounding_mode is None:
-        common = DtypeRule(promote=float_result_type, complex32="div_cpu").common("div_cpu", input, other)
+        common = _TRUE_DIVISION.common("div_cpu", input, other)
     else:
-        common = DtypeRule(accepts=REAL_NO_BOOL).common(f"div_{rounding_mode}_cpu", input, other)
+        common = _ROUNDED_DIVISION.common(f"div_{rounding_mode}_cpu", input, other)
         integer_divisor_check(input, other, common)
     out = elementwise(_ROUNDING[rounding_mode], (input, other), common, common)
     record("div", out, (input, other), rounding_mode=rounding_mode)
@@ -363,6 +367,9 @@ _POW_SCALAR: dict[Any, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+_POW = DtypeRule(accepts=NO_BOOL, complex32="pow")
+
+
 def _int_neg_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """x ** y for y < 0 in integers: 1 for x == 1, +-1 for x == -1 by parity, else 0."""
     return np.where(x == 1, 1, np.where(x == -1, np.where(y % 2 == 0, 1, -1), 0)).astype(x.dtype)
@@ -401,7 +408,7 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
         )
         record("pow", out, (input, exponent))
         return out
-    common = DtypeRule(accepts=NO_BOOL, complex32="pow").common("pow", input, exponent)
+    common = _POW.common("pow", input, exponent)
     if common.category == INTEGRAL and is_scalar(exponent) and exponent < 0:  # type: ignore[operator]
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
