@@ -232,9 +232,6 @@ class DtypeRule:
         return found
 
 
-FLOAT = DtypeRule(promote=float_result_type)  # exp, sin, ...: integers and bools give the default float
-
-
 def unary(
     name: str,
     kernel: Callable[[np.ndarray], Any],
