@@ -3,6 +3,8 @@
 (1) one elementwise op (a + b, a * b, exp) on 1e6 float32: impl vs NumPy, target <= 1.3x;
 (2) forward + backward of a 100-op graph on small tensors: impl vs torch (CPU), target <= 3x.
 
+The two sides of each comparison are timed interleaved (a sample of one, then of the other, in
+alternating order, best of N each), so that the load of a shared machine hits both alike.
 Run from the checkout root: `python bench/bench_impl.py [--repeat N]`. Prints a table of
 best-of-N times and ratios, and whether each target is met; it never fails (numbers, not tests).
 """
@@ -28,9 +30,15 @@ ELEMENTWISE_TARGET = 1.3
 GRAPH_TARGET = 3.0
 
 
-def best(fn: Callable[[], Any], repeat: int, number: int) -> float:
-    """Best-of-`repeat` time of one call, in seconds (each sample averages `number` calls)."""
-    return min(timeit.repeat(fn, repeat=repeat, number=number)) / number
+def interleaved(calls: dict[str, Callable[[], Any]], repeat: int, number: int) -> dict[str, float]:
+    """Best-of-`repeat` time of one call of each, in seconds (each sample averages `number` calls);
+    the samples alternate between the calls, in an order reversed every round."""
+    best = dict.fromkeys(calls, float("inf"))
+    names = list(calls)
+    for round_ in range(repeat):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            best[name] = min(best[name], timeit.timeit(calls[name], number=number) / number)
+    return best
 
 
 def elementwise_cases() -> dict[str, tuple[Callable, Callable]]:
@@ -67,17 +75,26 @@ def graph_program(engine: Any, x0: np.ndarray, w0: np.ndarray) -> Callable[[], A
     return run
 
 
-def split(engine: Any, x0: np.ndarray, w0: np.ndarray, repeat: int) -> tuple[float, float, float]:
-    """Where the time goes: forward without grad, the cost of recording, and backward alone."""
-    plain = best(lambda: forward(engine, x0, w0, requires_grad=False), repeat, 10)
-    recorded = best(lambda: forward(engine, x0, w0), repeat, 10)
-    backward = float("inf")
+def split(
+    engines: tuple[Any, ...], x0: np.ndarray, w0: np.ndarray, repeat: int
+) -> dict[str, tuple[float, ...]]:
+    """Where the time goes, per engine: forward without grad, the cost of recording, backward alone."""
+    calls = {}
+    for engine in engines:
+        calls[f"{engine.__name__} plain"] = lambda e=engine: forward(e, x0, w0, requires_grad=False)
+        calls[f"{engine.__name__} recorded"] = lambda e=engine: forward(e, x0, w0)
+    times = interleaved(calls, repeat, 10)
+    backward = dict.fromkeys((e.__name__ for e in engines), float("inf"))
     for _ in range(repeat * 10):  # a fresh graph for each timed backward, built outside the timing
-        loss = forward(engine, x0, w0)[2]
-        start = time.perf_counter()
-        loss.backward()
-        backward = min(backward, time.perf_counter() - start)
-    return plain, recorded - plain, backward
+        for engine in engines:
+            loss = forward(engine, x0, w0)[2]
+            start = time.perf_counter()
+            loss.backward()
+            backward[engine.__name__] = min(backward[engine.__name__], time.perf_counter() - start)
+    return {
+        name: (times[f"{name} plain"], times[f"{name} recorded"] - times[f"{name} plain"], backward[name])
+        for name in backward
+    }
 
 
 def check_graph_grads_agree(x0: np.ndarray, w0: np.ndarray) -> None:
@@ -97,8 +114,8 @@ def main() -> None:
     print(f"(1) elementwise on 1e6 float32, impl vs NumPy (target <= {ELEMENTWISE_TARGET}x)")
     print(f"{'op':<12}{'numpy ms':>10}{'impl ms':>10}{'ratio':>8}  target")
     for name, (numpy_call, impl_call) in elementwise_cases().items():
-        t_np = best(numpy_call, args.repeat, 20)
-        t_impl = best(impl_call, args.repeat, 20)
+        times = interleaved({"numpy": numpy_call, "impl": impl_call}, args.repeat, 20)
+        t_np, t_impl = times["numpy"], times["impl"]
         ratio = t_impl / t_np
         verdict = "met" if ratio <= ELEMENTWISE_TARGET else "MISSED"
         print(f"{name:<12}{t_np * 1e3:>10.3f}{t_impl * 1e3:>10.3f}{ratio:>8.2f}  {verdict}")
@@ -108,16 +125,17 @@ def main() -> None:
     w0 = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
     check_graph_grads_agree(x0, w0)
     print(f"\n(2) forward + backward, 100-op graph on 4x4 float32, impl vs torch (target <= {GRAPH_TARGET}x)")
-    t_torch = best(graph_program(torch, x0, w0), args.repeat, 10)
-    t_impl = best(graph_program(impl, x0, w0), args.repeat, 10)
+    times = interleaved(
+        {"torch": graph_program(torch, x0, w0), "impl": graph_program(impl, x0, w0)}, args.repeat, 10
+    )
+    t_torch, t_impl = times["torch"], times["impl"]
     ratio = t_impl / t_torch
     verdict = "met" if ratio <= GRAPH_TARGET else "MISSED"
     print(f"{'torch ms':>10}{'impl ms':>10}{'ratio':>8}  target")
     print(f"{t_torch * 1e3:>10.3f}{t_impl * 1e3:>10.3f}{ratio:>8.2f}  {verdict}")
     print("\n    where the time goes (ms): forward without grad | recording history | backward")
-    for engine in (torch, impl):
-        parts = split(engine, x0, w0, args.repeat)
-        print(f"    {engine.__name__:<6}" + "".join(f"{p * 1e3:>10.3f}" for p in parts))
+    for name, parts in split((torch, impl), x0, w0, args.repeat).items():
+        print(f"    {name:<6}" + "".join(f"{p * 1e3:>10.3f}" for p in parts))
 
 
 if __name__ == "__main__":

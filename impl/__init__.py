@@ -1,16 +1,32 @@
 """impl: a compact reference implementation of torch's tensor semantics on NumPy.
 
-`import impl as torch` runs programs that stay in this subset. One module per
-area: dtypes and promotion, creation, broadcasting, memory (views and shared
-storage), ops (arithmetic, reductions, linear algebra) and autograd.
+`import impl as torch` runs programs that stay in this subset. Where to find a rule:
+
+| rule | module |
+|---|---|
+| what a tensor is (storage, strides, version counter, requires_grad) | tensor.py |
+| strided memory: bounds, contiguity, result layout | layout.py |
+| dtypes, the promotion table | dtypes.py, promotion.py |
+| creating tensors, the NumPy bridge | creation.py, bridge.py |
+| broadcasting and expand | broadcasting.py |
+| views; copies; indexing | memory.py; copies.py; indexing.py |
+| elementwise ops (one row each), the TensorIterator path | ops.py, elementwise.py |
+| reductions; matmul and co | reductions.py; linalg.py |
+| the row format; where rows become Tensor methods | rows.py; methods.py |
+| argument checks (torch's TypeErrors) | arguments.py |
+| autograd: derivative formulas, graph, engine | autograd/ |
+
+Every op's torch.<name> function is exported from its row (impl/rows.py); the rest is listed here.
 """
 
 # ruff: noqa: F401 - this module re-exports torch's public names
 from __future__ import annotations
 
-from impl import autograd, nn, optim, utils
+import builtins
+from typing import TYPE_CHECKING
+
+from impl import autograd
 from impl.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from impl.broadcasting import broadcast_shapes, broadcast_tensors, broadcast_to
 from impl.creation import (
     Generator,
     arange,
@@ -57,72 +73,15 @@ from impl.dtypes import (
     set_default_dtype,
     uint8,
 )
-from impl.linalg import bmm, dot, matmul, mm, mv
-from impl.memory import (
-    as_strided,
-    chunk,
-    clone,
-    detach,
-    diagonal,
-    flatten,
-    narrow,
-    permute,
-    reshape,
-    select,
-    split,
-    squeeze,
-    t,
-    transpose,
-    unbind,
-    unsqueeze,
-)
-from impl.ops import (
-    abs,
-    add,
-    atan2,
-    bitwise_and,
-    bitwise_not,
-    bitwise_or,
-    bitwise_xor,
-    cat,
-    clamp,
-    clip,
-    cos,
-    div,
-    eq,
-    equal,
-    exp,
-    floor_divide,
-    ge,
-    gt,
-    le,
-    log,
-    logical_not,
-    lt,
-    maximum,
-    minimum,
-    mul,
-    ne,
-    neg,
-    nonzero,
-    pow,
-    reciprocal,
-    relu,
-    remainder,
-    rsub,
-    sigmoid,
-    sin,
-    sqrt,
-    square,
-    stack,
-    sub,
-    tanh,
-    true_divide,
-    where,
-)
+from impl.methods import functions
 from impl.promotion import result_type
-from impl.reductions import all, any, argmax, argmin, max, mean, min, sum
 from impl.tensor import Device, Size, Tensor, device, is_tensor
+
+if TYPE_CHECKING:  # what the next line exports, declared for type checkers (generated: functions.pyi)
+    from impl.functions import *  # noqa: F403
+globals().update(functions())  # torch.add, torch.sum, torch.matmul, ...: one per op row
+
+from impl import nn, optim, utils  # noqa: E402 - built on the ops above
 
 float = float32
 double = float64
@@ -133,18 +92,17 @@ short = int16
 cfloat = complex64
 cdouble = complex128
 chalf = complex32
-multiply, subtract, divide, negative, absolute = mul, sub, div, neg, abs
 
 __version__ = "0.1.0"
 
 
-def is_floating_point(input: Tensor) -> bool:
+def is_floating_point(input: Tensor) -> builtins.bool:
     return input.is_floating_point()
 
 
-def is_complex(input: Tensor) -> bool:
+def is_complex(input: Tensor) -> builtins.bool:
     return input.is_complex()
 
 
-def numel(input: Tensor) -> int:
+def numel(input: Tensor) -> builtins.int:
     return input.numel()

@@ -4,8 +4,8 @@ torch's rule (the same as NumPy's): align shapes at the right; two sizes are
 compatible when equal or when one is 1; missing leading dims count as 1.
 `expand` realises a broadcast as a view with stride 0 along the new or
 size-1 dims, so the expanded tensor has several elements at one address;
-writing into such a tensor (add_, copy_, ...) is refused, while fill_/zero_
-are allowed. An in-place op may not grow `self`: the broadcast shape of all
+writing into such a tensor (add_, copy_, ...) is refused (rows.check_writable),
+while fill_/zero_ are allowed. An in-place op may not grow `self`: the broadcast shape of all
 operands must equal self's shape.
 """
 
@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from impl import autograd
-from impl.tensor import Size, Tensor, contiguous_strides
+from impl.arguments import int_list
+from impl.autograd.formulas import Formula
+from impl.autograd.graph import sum_to
+from impl.rows import op, record
+from impl.tensor import Size, Tensor
 
 
-def infer_size(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+def broadcast_pair(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     """The broadcast shape of two operands (torch's at::infer_size), with torch's error message."""
     ndim = max(len(a), len(b))
     out = []
@@ -35,15 +38,16 @@ def infer_size(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def broadcast_shape_of(*shapes: tuple[int, ...]) -> tuple[int, ...]:
-    """infer_size folded over several shapes (the operands of one op)."""
+    """broadcast_pair folded over several shapes (the operands of one op)."""
     if shapes and shapes.count(shapes[0]) == len(shapes):  # all the same shape
         return tuple(shapes[0])
     out: tuple[int, ...] = ()
     for shape in shapes:
-        out = infer_size(out, tuple(shape))
+        out = broadcast_pair(out, tuple(shape))
     return out
 
 
+@op(method=False)
 def broadcast_shapes(*shapes: Any) -> Size:
     """torch.broadcast_shapes: its own message names the first argument that does not fit."""
     shapes = tuple((s,) if isinstance(s, int) else tuple(s) for s in shapes)
@@ -63,10 +67,10 @@ def broadcast_shapes(*shapes: Any) -> Size:
     return Size(out)
 
 
+@op(function=False, derivative=Formula("ExpandBackward0", self=("", lambda g, s: sum_to(g, s.self_sizes))))
 def expand(self: Tensor, *sizes: Any) -> Tensor:
     """Tensor.expand: a view with stride 0 along new leading dims and expanded size-1 dims; -1 keeps."""
-    sizes = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
-    sizes = tuple(int(s) for s in sizes)
+    sizes = int_list(sizes, "expand")
     if len(sizes) < self.ndim:
         raise RuntimeError(
             f"expand(torch.{self.dtype.scalar_type}Tensor{{{list(self.shape)}}}, size={list(sizes)}): "
@@ -101,82 +105,26 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
             stride = 0
         shape[dim], strides[dim] = target, stride
     out = self.as_strided_view(tuple(shape), tuple(strides), self.storage_offset())
-    autograd.record("expand", out, (self,), size=tuple(sizes))
+    record("expand", out, (self,), size=tuple(sizes))
     return out
 
 
+@op(function=False)
 def expand_as(self: Tensor, other: Tensor) -> Tensor:
     return expand(self, other.shape)
 
 
+@op()
 def broadcast_to(t: Tensor, size: Any) -> Tensor:
     """torch.broadcast_to: expand to `size`."""
     return expand(t, tuple(size))
 
 
+@op(method=False)
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     """torch.broadcast_tensors: expand every tensor to the common broadcast shape."""
     shape = broadcast_shape_of(*(t.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
-
-
-def output_strides(shape: tuple[int, ...], operands: tuple[Any, ...]) -> tuple[int, ...]:
-    """Strides of an elementwise op's result (TensorIterator's reorder_dimensions).
-
-    The result copies the memory order of the tensor operands: dims are sorted
-    from fastest to slowest by the first operand whose strides tell them apart
-    (broadcast dims, stride 0, tell nothing; equal strides put the smaller
-    size first). Row-major inputs give row-major results; `x.t() + 1` is
-    laid out like `x.t()`.
-    """
-    tensors = [t for t in operands if isinstance(t, Tensor)]
-    if tensors and all(t._data.shape == shape for t in tensors):  # TensorIterator's fast setup
-        if all(t.is_contiguous() for t in tensors):
-            return contiguous_strides(tuple(shape))
-        from impl.memory import is_non_overlapping_and_dense
-
-        first = tensors[0].stride()
-        if all(t.stride() == first and is_non_overlapping_and_dense(t) for t in tensors):
-            return first
-    ndim = len(shape)
-    layouts = []
-    for t in operands:
-        if isinstance(t, Tensor) and t.ndim:
-            pad = ndim - t.ndim
-            layouts.append(
-                [0] * pad
-                + [
-                    0 if n == 1 and shape[pad + i] != 1 else s
-                    for i, (n, s) in enumerate(zip(t.shape, t.stride(), strict=True))
-                ]
-            )
-
-    def should_swap(dim0: int, dim1: int) -> int:
-        for strides in layouts:
-            s0, s1 = strides[dim0], strides[dim1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return -1 if s0 < s1 else 1
-            if shape[dim0] > shape[dim1]:
-                return 1
-        return 0
-
-    perm = list(reversed(range(ndim)))  # perm[0] is the innermost dim
-    for i in range(1, ndim):
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            comparison = should_swap(perm[dim0], perm[dim1])
-            if comparison > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif comparison < 0:
-                break
-    strides, step = [0] * ndim, 1
-    for d in perm:
-        strides[d] = step
-        step *= max(shape[d], 1)
-    return tuple(strides)
 
 
 def check_inplace_shape(self_shape: tuple[int, ...], *other_shapes: tuple[int, ...]) -> None:
@@ -186,17 +134,3 @@ def check_inplace_shape(self_shape: tuple[int, ...], *other_shapes: tuple[int, .
         raise RuntimeError(
             f"output with shape {list(self_shape)} doesn't match the broadcast shape {list(shape)}"
         )
-
-
-def check_no_internal_overlap(t: Tensor) -> None:
-    """torch's assert_no_internal_overlap: a stride-0 dim of size > 1 aliases elements."""
-    if any(stride == 0 and size > 1 for size, stride in zip(t.shape, t.stride(), strict=True)):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single "
-            "memory location. Please clone() the tensor before performing the operation."
-        )
-
-
-Tensor.expand = expand
-Tensor.expand_as = expand_as
-Tensor.broadcast_to = broadcast_to

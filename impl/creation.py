@@ -24,11 +24,24 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from impl import autograd, dtypes
+from impl import bridge, dtypes
+from impl.arguments import (
+    dtype_arg,
+    int_arg,
+    int_list,
+    invalid_combination,
+    is_int,
+    optional_int_arg,
+    sizes_arg,
+    type_name,
+)
+from impl.copies import copy_with_strides, preserved_strides, to_copy
 from impl.dtypes import dtype
-from impl.memory import _copy_with_strides, preserved_strides
-from impl.promotion import scalar_dtype
-from impl.tensor import Tensor, contiguous_strides, device
+from impl.elementwise import check_tensors
+from impl.layout import contiguous_strides
+from impl.promotion import is_scalar, scalar_dtype
+from impl.rows import op
+from impl.tensor import Tensor, device
 
 # --- torch.tensor -----------------------------------------------------------------------------
 
@@ -62,7 +75,7 @@ def _infer_dtype(data: Any) -> dtype:
         found = None
         for item in data:
             kind = _infer_dtype(item)
-            found = kind if found is None else dtypes.promote_types(found, kind)
+            found = kind if found is None else dtypes.promote(found, kind)
         return found or dtypes.get_default_dtype()
     return scalar_dtype(data)
 
@@ -144,14 +157,15 @@ def tensor(
 ) -> Tensor:
     """torch.tensor: a new tensor (always a copy) holding `data`."""
     _check_device(device)
+    dtype = dtype_arg(dtype, "tensor")
     if isinstance(data, str | bytes):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, np.generic):
-        _refuse_bfloat16(data.dtype)
+        bridge.refuse_bfloat16(data.dtype)
     if isinstance(data, np.ndarray) and data.dtype != object:
-        source = _share_numpy(_check_numpy(data))  # copied with its dense layout kept, as torch does
+        source = bridge.share(bridge.check_array(data))  # copied with its dense layout kept, as torch does
         dtype = dtype or source.dtype
-        return _finish(_copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
+        return _finish(copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
     shape = _infer_shape(data)
     inferred = _infer_dtype(data)
     dtype = dtype or inferred
@@ -173,12 +187,14 @@ def tensor(
 
 def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: Any = None) -> Tensor:
     """torch.scalar_tensor: a 0-d tensor, default float dtype unless `dtype`."""
-    return tensor(value, dtype=dtype or dtypes.get_default_dtype(), device=device)
+    value = _number(value, "scalar_tensor", "s", 1)
+    return tensor(value, dtype=dtype_arg(dtype, "scalar_tensor") or dtypes.get_default_dtype(), device=device)
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
-    if requires_grad:
-        autograd.set_requires_grad(t, True)
+    """A factory's requires_grad=True (torch's factory message for integer dtypes)."""
+    if requires_grad is not False:
+        t.require_grad(requires_grad, source="factory")
     return t
 
 
@@ -193,9 +209,8 @@ def _check_device(spec: Any) -> None:
 def from_numpy(array: np.ndarray) -> Tensor:
     """torch.from_numpy: a tensor sharing `array`'s memory (same shape, strides and dtype)."""
     if not isinstance(array, np.ndarray):
-        kind = type(array)
-        raise TypeError(f"expected np.ndarray (got {_qualified(kind)})")
-    _check_numpy(array)
+        raise TypeError(f"expected np.ndarray (got {bridge.qualified_name(type(array))})")
+    bridge.check_array(array)
     if not array.flags.writeable:
         warnings.warn(
             "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
@@ -205,69 +220,20 @@ def from_numpy(array: np.ndarray) -> Tensor:
             UserWarning,
             stacklevel=2,
         )
-    return _share_numpy(array)
-
-
-def _refuse_bfloat16(np_dtype: np.dtype) -> None:
-    """torch does not read ml_dtypes' bfloat16 arrays or scalars."""
-    if np_dtype == dtypes.bfloat16.np:
-        raise TypeError(
-            "can't convert np.ndarray of type ml_dtypes.bfloat16. The only supported types are: float64, "
-            "float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
-            "uint8, and bool."
-        )
-
-
-def _qualified(kind: type) -> str:
-    """A type's name as torch prints it: builtins bare, others with their module (numpy.bool)."""
-    module = "numpy" if kind.__module__.startswith("numpy") else kind.__module__
-    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
-
-
-def _check_numpy(array: np.ndarray) -> np.ndarray:
-    """What torch refuses in an ndarray it converts: foreign dtypes (bfloat16 from ml_dtypes
-    included), non-native byte order, negative strides, strides not a multiple of the item size."""
-    if not array.dtype.isnative:
-        raise ValueError(
-            "given numpy array has byte order different from the native byte order. "
-            "Conversion between byte orders is currently not supported."
-        )
-    _refuse_bfloat16(array.dtype)
-    dtypes.from_numpy_dtype(array.dtype)
-    if any(s < 0 for s in array.strides):
-        raise ValueError(
-            "At least one stride in the given numpy array is negative, and tensors with negative strides "
-            "are not currently supported. (You can probably work around this by making a copy of your "
-            "array  with array.copy().) "
-        )
-    if any(s % array.itemsize for s in array.strides):
-        raise ValueError(
-            "given numpy array strides not a multiple of the element byte size. "
-            "Copy the numpy array to reallocate the memory."
-        )
-    return array
-
-
-def _share_numpy(array: np.ndarray) -> Tensor:
-    """A tensor over `array`'s memory: its storage starts at the array's first element."""
-    dtype_ = dtypes.from_numpy_dtype(array.dtype)
-    item = array.itemsize
-    strides = tuple(s // item for s in array.strides)
-    extent = 0 if array.size == 0 else 1 + sum((n - 1) * s for n, s in zip(array.shape, strides, strict=True))
-    storage = np.lib.stride_tricks.as_strided(array, (extent,), (item,), writeable=array.flags.writeable)
-    return Tensor(storage, dtype_, array.shape, strides)
+    return bridge.share(array)
 
 
 def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tensor:
     """torch.as_tensor: reuse `data`'s memory when it is a tensor or ndarray of the same dtype."""
     _check_device(device)
+    dtype = dtype_arg(dtype, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype in (None, data.dtype) else data.to(dtype)
+        return data if dtype in (None, data.dtype) else to_copy(data, dtype)
     if isinstance(data, np.generic):
-        _refuse_bfloat16(data.dtype)
+        bridge.refuse_bfloat16(data.dtype)
     if isinstance(data, np.ndarray) and data.dtype != object:
-        shared = _share_numpy(_check_numpy(data))
-        return shared if dtype in (None, shared.dtype) else shared.to(dtype)
+        shared = bridge.share(bridge.check_array(data))
+        return shared if dtype in (None, shared.dtype) else to_copy(shared, dtype)
     return tensor(data, dtype=dtype)
 
 
@@ -275,25 +241,39 @@ def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tens
 
 
 def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
-    """Sizes as varargs `(2, 3)` or one sequence `((2, 3),)`; negative sizes are a RuntimeError."""
+    """Sizes as varargs `(2, 3)` or one sequence `((2, 3),)` (torch's int[] argument); negative
+    sizes are a RuntimeError."""
     if not args:
         raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     if len(args) > 1 and any(_is_sequence(a) for a in args):
         raise TypeError(f"{name}() takes 1 positional argument but {len(args)} were given")
-    shape = tuple(args[0]) if len(args) == 1 and _is_sequence(args[0]) else args
-    if not all(isinstance(n, int | np.integer) or _is_int_tensor(n) for n in shape):
-        raise TypeError(
-            f"{name}(): argument 'size' must be tuple of ints, but found element of type "
-            f"{type(next(n for n in shape if not isinstance(n, int))).__name__}"
-        )
-    shape = tuple(int(n) for n in shape)
-    if any(n < 0 for n in shape):
-        raise RuntimeError(f"{name}: Dimension size must be non-negative.")
+    return _non_negative(int_list(args, name), name)
+
+
+def _sizes(size: Any, name: str) -> tuple[int, ...]:
+    """A size argument that must be a sequence (full, new_full, randint)."""
+    return _non_negative(sizes_arg(size, name, "size", 1), name)
+
+
+def _non_negative(shape: tuple[int, ...], name: str) -> tuple[int, ...]:
+    """Factories refuse negative sizes (zeros in its own words)."""
+    for n in shape:
+        if n < 0 and name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
     return shape
 
 
-def _is_int_tensor(n: Any) -> bool:
-    return isinstance(n, Tensor) and n.ndim == 0 and n.dtype.category == dtypes.INTEGRAL
+def _number(value: Any, fn: str, arg: str, position: int) -> Any:
+    """A Number argument (a Python or NumPy number, or a 0-d tensor's item), or torch's TypeError."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return value.item()
+    if not is_scalar(value):
+        raise TypeError(
+            f"{fn}(): argument '{arg}' (position {position}) must be Number, not {type_name(value)}"
+        )
+    return value
 
 
 def _filled(shape: tuple[int, ...], value: Any, dtype_: dtype, requires_grad: bool) -> Tensor:
@@ -304,19 +284,25 @@ def _filled(shape: tuple[int, ...], value: Any, dtype_: dtype, requires_grad: bo
 def zeros(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.zeros(*size): default float dtype."""
     _check_device(device)
-    return _filled(_size(size, "zeros"), 0, dtype or dtypes.get_default_dtype(), requires_grad)
+    return _filled(
+        _size(size, "zeros"), 0, dtype_arg(dtype, "zeros") or dtypes.get_default_dtype(), requires_grad
+    )
 
 
 def ones(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.ones(*size): default float dtype."""
     _check_device(device)
-    return _filled(_size(size, "ones"), 1, dtype or dtypes.get_default_dtype(), requires_grad)
+    return _filled(
+        _size(size, "ones"), 1, dtype_arg(dtype, "ones") or dtypes.get_default_dtype(), requires_grad
+    )
 
 
 def empty(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.empty(*size): values unspecified (impl fills zeros)."""
     _check_device(device)
-    return _filled(_size(size, "empty"), 0, dtype or dtypes.get_default_dtype(), requires_grad)
+    return _filled(
+        _size(size, "empty"), 0, dtype_arg(dtype, "empty") or dtypes.get_default_dtype(), requires_grad
+    )
 
 
 def full(
@@ -324,10 +310,11 @@ def full(
 ) -> Tensor:
     """torch.full: dtype inferred from fill_value (bool, int64, default float, default complex)."""
     _check_device(device)
-    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    dtype_ = dtype or scalar_dtype(value)
+    shape = _sizes(size, "full")
+    value = _number(fill_value, "full", "fill_value", 2)
+    dtype_ = dtype_arg(dtype, "full") or scalar_dtype(value)
     _check_fill_value(value, dtype_)
-    return _filled(_size((size,), "full"), value, dtype_, requires_grad)
+    return _filled(shape, value, dtype_, requires_grad)
 
 
 _C_TYPE_NAMES = {
@@ -375,11 +362,16 @@ def eye(
 ) -> Tensor:
     """torch.eye(n, m): ones on the diagonal."""
     _check_device(device)
+    n = int_arg(n, "eye", "n", 1)
+    m = optional_int_arg(m, "eye", "m", 2)
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
-    dtype_ = dtype or dtypes.get_default_dtype()
+    dtype_ = dtype_arg(dtype, "eye") or dtypes.get_default_dtype()
     return _finish(Tensor.wrap(np.eye(n, n if m is None else m, dtype=dtype_.np), dtype_), requires_grad)
+
+
+_BOUNDS = ("start", "end", "step")
 
 
 def arange(
@@ -398,11 +390,16 @@ def arange(
     """
     _check_device(device)
     if end is None:
-        start, end = 0, start
-    bounds = [x.item() if isinstance(x, Tensor) else x for x in (start, end, step)]
+        start, end = 0, _number(start, "arange", "end", 1)
+    bounds = [
+        _number(x, "arange", arg, i)
+        for i, (arg, x) in enumerate(zip(_BOUNDS, (start, end, step), strict=True), start=1)
+    ]
     any_float = any(isinstance(x, float) for x in bounds)
-    dtype_ = dtype or (dtypes.get_default_dtype() if any_float else dtypes.int64)
+    dtype_ = dtype_arg(dtype, "arange") or (dtypes.get_default_dtype() if any_float else dtypes.int64)
     start, end, step = bounds
+    if not all(math.isfinite(x) for x in bounds):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX):
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dtype_.scalar_type}'")
     if dtype_ is dtypes.int64 and any_float:  # torch parses every bound as an int64 first
@@ -432,9 +429,14 @@ def linspace(
 ) -> Tensor:
     """torch.linspace: `steps` evenly spaced values; the first half from start, the second from end."""
     _check_device(device)
+    if not (
+        is_int(steps) and all(is_scalar(x) or (isinstance(x, Tensor) and x.ndim == 0) for x in (start, end))
+    ):
+        raise invalid_combination("linspace", (start, end, steps))
+    start, end, steps = _number(start, "linspace", "start", 1), _number(end, "linspace", "end", 2), int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dtype_ = dtype or dtypes.get_default_dtype()
+    dtype_ = dtype_arg(dtype, "linspace") or dtypes.get_default_dtype()
     if dtype_ is dtypes.bool and steps > 1:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if steps == 1:
@@ -484,7 +486,7 @@ def _random(name: str, kernel: str, shape: tuple[int, ...], dtype_: dtype, draw:
 def rand(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.rand: uniform on [0, 1), floating and complex dtypes only."""
     _check_device(device)
-    dtype_ = dtype or dtypes.get_default_dtype()
+    dtype_ = dtype_arg(dtype, "rand") or dtypes.get_default_dtype()
 
     def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         if dtype_.is_complex:  # torch: real and imaginary parts each uniform on [0, 1)
@@ -504,7 +506,7 @@ def _below_one(values: np.ndarray, dtype_: dtype) -> np.ndarray:
 def randn(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.randn: standard normal, floating (and complex) dtypes only."""
     _check_device(device)
-    dtype_ = dtype or dtypes.get_default_dtype()
+    dtype_ = dtype_arg(dtype, "randn") or dtypes.get_default_dtype()
 
     def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         if dtype_.is_complex:  # torch: real and imaginary parts each have variance 1/2
@@ -519,12 +521,16 @@ def randint(
 ) -> Tensor:
     """torch.randint(high, size) or randint(low, high, size): integers in [low, high), int64 default."""
     _check_device(device)
+    if len(args) not in (2, 3) or not all(is_int(a) for a in args[:-1]):
+        raise invalid_combination("randint", args)
     low, high, size = (0, *args) if len(args) == 2 else args
+    low, high = int(low), int(high)
+    shape = _sizes(size, "randint")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dtype_ = dtype or dtypes.int64
+    dtype_ = dtype_arg(dtype, "randint") or dtypes.int64
     _check_random_bounds(low, high, dtype_)
-    values = default_generator._rng.integers(low, high, _size((size,), "randint"))
+    values = default_generator._rng.integers(low, high, shape)
     return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
 
 
@@ -566,14 +572,16 @@ def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
     """torch's check_random_bounds: low and high - 1 must lie within the dtype's range."""
     if dtype_.is_complex:
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
+    lowest: float
+    highest: float
     if dtype_.is_floating_point:
-        info = ml_dtypes.finfo(dtype_.np)
-        lowest, highest = float(info.min), float(info.max)
+        finfo = ml_dtypes.finfo(dtype_.np)
+        lowest, highest = float(finfo.min), float(finfo.max)
     elif dtype_ is dtypes.bool:
         lowest, highest = 0, 1
     else:
-        info = np.iinfo(dtype_.np)
-        lowest, highest = int(info.min), int(info.max)
+        iinfo = np.iinfo(dtype_.np)
+        lowest, highest = int(iinfo.min), int(iinfo.max)
     name = dtypes.C_TYPE_NAMES[dtype_.name]
     if not lowest <= low <= highest:
         raise RuntimeError(f"from is out of bounds for {name}")
@@ -585,54 +593,77 @@ def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
 
 
 def _like(factory: Any, t: Tensor, *args: Any, dtype: dtype | None = None, **kwargs: Any) -> Tensor:
-    return factory(*args, dtype=dtype or t.dtype, **kwargs)
+    """factory(...) with t's dtype unless given (zeros_like and the rest)."""
+    name = f"{factory.__name__}_like"
+    check_tensors(name, 1, input=t)
+    return factory(*args, dtype=dtype_arg(dtype, name) or t.dtype, **kwargs)
+
+
+def _shape_of(t: Any) -> Any:
+    return t.shape if isinstance(t, Tensor) else None
 
 
 def zeros_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(zeros, t, t.shape, dtype=dtype, **kw)
+    return _like(zeros, t, _shape_of(t), dtype=dtype, **kw)
 
 
 def ones_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(ones, t, t.shape, dtype=dtype, **kw)
+    return _like(ones, t, _shape_of(t), dtype=dtype, **kw)
 
 
 def empty_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(empty, t, t.shape, dtype=dtype, **kw)
+    return _like(empty, t, _shape_of(t), dtype=dtype, **kw)
 
 
 def full_like(t: Tensor, fill_value: Any, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(full, t, t.shape, fill_value, dtype=dtype, **kw)
+    return _like(full, t, _shape_of(t), fill_value, dtype=dtype, **kw)
 
 
 def rand_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(rand, t, t.shape, dtype=dtype, **kw)
+    return _like(rand, t, _shape_of(t), dtype=dtype, **kw)
 
 
 def randn_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(randn, t, t.shape, dtype=dtype, **kw)
+    return _like(randn, t, _shape_of(t), dtype=dtype, **kw)
 
 
 def randint_like(
     t: Tensor, low: int, high: int | None = None, *, dtype: dtype | None = None, **kw: Any
 ) -> Tensor:
     low, high = (0, low) if high is None else (low, high)
-    return _like(randint, t, low, high, t.shape, dtype=dtype, **kw)
+    return _like(randint, t, low, high, _shape_of(t), dtype=dtype, **kw)
 
 
+@op(function=False)
 def new_tensor(self: Tensor, data: Any, *, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    """Tensor.new_tensor: torch.tensor(data) with self's dtype unless given."""
+    return tensor(data, dtype=dtype_arg(dtype, "new_tensor") or self.dtype, requires_grad=requires_grad)
 
 
-def _new_factory(factory: Any) -> Any:
+def _new_factory(factory: Any) -> None:
+    """The row of Tensor.new_<factory>: the factory with self's dtype unless given."""
+
     def method(self: Tensor, *size: Any, dtype: dtype | None = None, requires_grad: bool = False) -> Tensor:
-        return factory(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return factory(*size, dtype=dtype_arg(dtype, name) or self.dtype, requires_grad=requires_grad)
 
-    method.__name__ = f"new_{factory.__name__}"
-    return method
+    name = f"new_{factory.__name__}"
+    op(
+        name=name,
+        doc=f"Tensor.{name}: torch.{factory.__name__} with self's dtype unless given.",
+        function=False,
+    )(method)
 
 
-Tensor.new_tensor = new_tensor
-Tensor.new_zeros = _new_factory(zeros)
-Tensor.new_ones = _new_factory(ones)
-Tensor.new_empty = _new_factory(empty)
-Tensor.new_full = lambda self, size, fill_value, **kw: full(size, fill_value, **{"dtype": self.dtype, **kw})
+for _factory in (zeros, ones, empty):
+    _new_factory(_factory)
+
+
+@op(function=False)
+def new_full(
+    self: Tensor, size: Any, fill_value: Any, *, dtype: dtype | None = None, requires_grad: bool = False
+) -> Tensor:
+    """Tensor.new_full: torch.full with self's dtype unless given."""
+    _sizes(size, "new_full")
+    return full(
+        size, fill_value, dtype=dtype_arg(dtype, "new_full") or self.dtype, requires_grad=requires_grad
+    )

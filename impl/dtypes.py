@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from typing import Any
 
 import ml_dtypes
 import numpy as np
@@ -22,7 +23,7 @@ class dtype:
 
     def __init__(self, name: str, np_type: type, scalar_type: str, category: int, itemsize: int = 0) -> None:
         self.name = name  # "float32"
-        self.np = np.dtype(np_type)  # storage type of the elements
+        self.np: np.dtype[Any] = np.dtype(np_type)  # storage type of the elements
         self.scalar_type = scalar_type  # torch's C++ ScalarType name, used in messages
         self.category = category  # BOOL < INTEGRAL < FLOATING < COMPLEX
         self._itemsize = itemsize or self.np.itemsize  # torch's size (complex32: 4, stored in 8)
@@ -61,18 +62,26 @@ class dtype:
 
 BOOL, INTEGRAL, FLOATING, COMPLEX = 0, 1, 2, 3
 
-bool = dtype("bool", np.bool_, "Bool", BOOL)
-uint8 = dtype("uint8", np.uint8, "Byte", INTEGRAL)
-int8 = dtype("int8", np.int8, "Char", INTEGRAL)
-int16 = dtype("int16", np.int16, "Short", INTEGRAL)
-int32 = dtype("int32", np.int32, "Int", INTEGRAL)
-int64 = dtype("int64", np.int64, "Long", INTEGRAL)
-float16 = dtype("float16", np.float16, "Half", FLOATING)
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, "BFloat16", FLOATING)
-float32 = dtype("float32", np.float32, "Float", FLOATING)
-float64 = dtype("float64", np.float64, "Double", FLOATING)
-complex64 = dtype("complex64", np.complex64, "ComplexFloat", COMPLEX)
-complex128 = dtype("complex128", np.complex128, "ComplexDouble", COMPLEX)
+# name, NumPy storage type (ml_dtypes for bfloat16), torch's ScalarType name, category
+_DTYPE_TABLE = """
+bool        bool_       Bool            BOOL
+uint8       uint8       Byte            INTEGRAL
+int8        int8        Char            INTEGRAL
+int16       int16       Short           INTEGRAL
+int32       int32       Int             INTEGRAL
+int64       int64       Long            INTEGRAL
+float16     float16     Half            FLOATING
+bfloat16    bfloat16    BFloat16        FLOATING
+float32     float32     Float           FLOATING
+float64     float64     Double          FLOATING
+complex64   complex64   ComplexFloat    COMPLEX
+complex128  complex128  ComplexDouble   COMPLEX
+"""
+_CATEGORIES = {"BOOL": BOOL, "INTEGRAL": INTEGRAL, "FLOATING": FLOATING, "COMPLEX": COMPLEX}
+bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128 = (
+    dtype(name, getattr(ml_dtypes if name == "bfloat16" else np, np_name), scalar_type, _CATEGORIES[category])
+    for name, np_name, scalar_type, category in (line.split() for line in _DTYPE_TABLE.strip().splitlines())
+)
 # complex32 (ComplexHalf) is outside the suite's 12 dtypes but arises from float16 with complex.
 # impl stores it as complex64 with both parts rounded to float16 (cast() below).
 complex32 = dtype("complex32", np.complex64, "ComplexHalf", COMPLEX, itemsize=4)
@@ -106,6 +115,14 @@ ALIASES: dict[str, dtype] = {
     "cdouble": complex128,
 }
 
+# the Python types torch's argument parser accepts where a dtype is expected
+PYTHON_TYPES: dict[type, dtype] = {
+    builtins.bool: bool,
+    builtins.int: int64,
+    builtins.float: float64,
+    builtins.complex: complex128,
+}
+
 # torch.promote_types, copied from c10/core/ScalarType.cpp (`_promoteTypesLookup`) restricted to
 # these 12 dtypes and checked pair by pair against torch in tests/impl/test_promotion.py.
 # Rows and columns are in ALL's order.
@@ -135,15 +152,22 @@ PROMOTE: dict[tuple[dtype, dtype], dtype] = {
 
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
-    """torch.promote_types: the smallest dtype both can be cast to, from the lattice table.
+    """torch.promote_types (its arguments checked): see `promote`."""
+    _check_dtypes("promote_types", type1=type1, type2=type2)
+    return promote(type1, type2)
+
+
+def promote(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both can be cast to, from the lattice table.
 
     complex32 is complex float16: with another dtype it is the complex of float16 promoted with
     that dtype's real part (complex32 + float32 -> complex64, + int64 -> complex32).
     """
-    if complex32 in (type1, type2):
-        other = type2 if type1 is complex32 else type1
-        return promote_types(float16, other.to_real()).to_complex()
-    return PROMOTE[(type1, type2)]
+    found = PROMOTE.get((type1, type2))
+    if found is not None:
+        return found
+    other = type2 if type1 is complex32 else type1
+    return promote(float16, other.to_real()).to_complex()
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
@@ -190,7 +214,9 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d: dtype) -> None:
     """torch.set_default_dtype: floating dtypes only (torch 2.13 accepts float16 and bfloat16 too)."""
     global _default
-    if not isinstance(d, dtype) or not d.is_floating_point:
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default = d
 
@@ -202,7 +228,18 @@ def default_complex_dtype() -> dtype:
 
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
     """torch.can_cast: casting may not lower the category (complex -> float, float -> int, int -> bool)."""
+    _check_dtypes("can_cast", from_=from_, to=to)
     return from_.category <= to.category
+
+
+def _check_dtypes(fn: str, **arguments: object) -> None:
+    """torch's argument parser: each argument is a torch.dtype."""
+    for position, (name, value) in enumerate(arguments.items(), start=1):
+        if not isinstance(value, dtype):
+            raise TypeError(
+                f"{fn}(): argument '{name}' (position {position}) must be torch.dtype, "
+                f"not {type(value).__name__}"
+            )
 
 
 def cast(array: np.ndarray, to: dtype) -> np.ndarray:

@@ -9,15 +9,26 @@ the batch into the rows of one mm, and batches broadcast into bmm.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from impl import autograd, dtypes
-from impl.broadcasting import expand, infer_size
+from impl import dtypes
+from impl.autograd.formulas import Formula, conj
+from impl.broadcasting import broadcast_pair, expand
 from impl.dtypes import dtype
-from impl.memory import reshape, squeeze, unsqueeze, view
-from impl.ops import _flip, _method_or_not_implemented, _not_implemented, new_tensor, opmath
-from impl.tensor import Tensor, contiguous_strides
+from impl.elementwise import check_tensors, not_implemented, opmath, result_tensor
+from impl.memory import reshape, squeeze, unsafe_view, unsqueeze, view
+from impl.rows import op, record
+from impl.tensor import Tensor
+
+
+def _mm_self(grad: np.ndarray, s: Any) -> np.ndarray:
+    return grad @ conj(np.swapaxes(s.mat2, -1, -2))
+
+
+def _mm_mat2(grad: np.ndarray, s: Any) -> np.ndarray:
+    return conj(np.swapaxes(s.self, -1, -2)) @ grad
 
 
 def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
@@ -26,7 +37,7 @@ def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
             f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}"
         )
     if a.dtype in (dtypes.bool, dtypes.complex32):
-        raise _not_implemented("addmm_impl_cpu_", a.dtype)
+        raise not_implemented("addmm_impl_cpu_", a.dtype)
 
 
 def _cname(d: dtype) -> str:
@@ -34,17 +45,29 @@ def _cname(d: dtype) -> str:
     return dtypes.C_TYPE_NAMES[d.name]
 
 
-def _product(a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+def _check_ranks(*expected: tuple[Tensor, int, str]) -> None:
+    """Each operand has the number of dims its op needs, else torch's message for it."""
+    for t, ndim, message in expected:
+        if t.ndim != ndim:
+            raise RuntimeError(message)
+
+
+def _product(
+    name: str, a: Tensor, b: Tensor, fn: Callable[..., np.ndarray], shape: tuple[int, ...]
+) -> Tensor:
+    """fn(a, b) in the dtypes' opmath type, as a result of `shape` recorded as op `name`."""
     compute = opmath(a.dtype)
-    return fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
+    values = fn(dtypes.cast(a._data, compute), dtypes.cast(b._data, compute)).reshape(shape)
+    out = result_tensor(values, shape, a.dtype)
+    record(name, out, (a, b))
+    return out
 
 
+@op(derivative=Formula("MmBackward0", self=("mat2", _mm_self), mat2=("self", _mm_mat2)))
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """torch.mm: 2-d by 2-d, same dtypes, inner sizes equal."""
-    if input.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
+    check_tensors("mm", 1, input=input, mat2=mat2)
+    _check_ranks((input, 2, "self must be a matrix"), (mat2, 2, "mat2 must be a matrix"))
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
@@ -52,32 +75,39 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         )
     _check_matmul_dtypes(input, mat2)
     shape = (input.shape[0], mat2.shape[1])
-    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
-    autograd.record("mm", out, (input, mat2))
-    return out
+    return _product("mm", input, mat2, np.matmul, shape)
 
 
+@op(derivative=Formula("BmmBackward0", self=("mat2", _mm_self), mat2=("self", _mm_mat2)))
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """torch.bmm: batches of matrices, equal batch sizes."""
-    if input.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
+    check_tensors("bmm", 1, input=input, mat2=mat2)
+    _check_ranks((input, 3, "batch1 must be a 3D tensor"), (mat2, 3, "batch2 must be a 3D tensor"))
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(
             "Expected size for first two dimensions of batch2 tensor to be: "
             f"[{input.shape[0]}, {input.shape[2]}] "
             f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
         )
+    if input.dtype is not mat2.dtype:  # bmm words the dtype check its own way
+        raise RuntimeError(
+            f"expected scalar type {input.dtype.scalar_type} but found {mat2.dtype.scalar_type}"
+        )
     _check_matmul_dtypes(input, mat2)
     shape = (input.shape[0], input.shape[1], mat2.shape[2])
-    out = new_tensor(_product(input, mat2, np.matmul, shape), shape, input.dtype)
-    autograd.record("bmm", out, (input, mat2))
-    return out
+    return _product("bmm", input, mat2, np.matmul, shape)
 
 
+@op(
+    derivative=Formula(
+        "DotBackward0",
+        self=("tensor", lambda g, s: g * conj(s.tensor)),
+        tensor=("self", lambda g, s: g * conj(s.self)),
+    )
+)
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """torch.dot: 1-d vectors of equal length and dtype."""
+    check_tensors("dot", 1, input=input, tensor=other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.dtype is not other.dtype:
@@ -91,13 +121,19 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
             f"have the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements "
             "respectively"
         )
-    out = new_tensor(_product(input, other, np.dot, ()), (), input.dtype)
-    autograd.record("dot", out, (input, other))
-    return out
+    return _product("dot", input, other, np.dot, ())
 
 
+@op(
+    derivative=Formula(
+        "MvBackward0",
+        self=("vec", lambda g, s: np.outer(g, conj(s.vec))),
+        vec=("self", lambda g, s: conj(np.transpose(s.self)) @ g),
+    )
+)
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """torch.mv: matrix times vector."""
+    check_tensors("mv", 1, input=input, vec=vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     if input.shape[1] != vec.shape[0]:
@@ -112,13 +148,17 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         )
     _check_matmul_dtypes(input, vec)
     shape = (input.shape[0],)
-    out = new_tensor(_product(input, vec, np.matmul, shape), shape, input.dtype)
-    autograd.record("mv", out, (input, vec))
-    return out
+    return _product("mv", input, vec, np.matmul, shape)
 
 
+def _rmatmul(self: Tensor, other: Tensor) -> Tensor:
+    return matmul(other, self)
+
+
+@op(dunder="matmul", reflected=_rmatmul, numbers=False)
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """torch.matmul (`@`), decomposed as torch's _matmul_impl does into dot / mv / mm / bmm and views."""
+    check_tensors("matmul", 1, input=input, other=other)
     dim1, dim2 = input.ndim, other.ndim
     if dim1 == 0 or dim2 == 0:
         raise RuntimeError(
@@ -137,15 +177,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         right = unsqueeze(other, -1) if dim2 == 1 else other
         product = mm(rows, right)
         shape = (*input.shape[:-1], *([] if dim2 == 1 else [other.shape[-1]]))
-        return _unsafe_view(product, shape)
+        return unsafe_view(product, shape)
     return _batched_matmul(input, other)
-
-
-def _unsafe_view(t: Tensor, shape: tuple[int, ...]) -> Tensor:
-    out = t.as_strided_view(tuple(shape), contiguous_strides(tuple(shape)), t.storage_offset())
-    out._base = None
-    autograd.record("_unsafe_view", out, (t,), size=tuple(shape))
-    return out
 
 
 def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -154,7 +187,7 @@ def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
     right = unsqueeze(other, -1) if other.ndim == 1 else other
     n, m1 = left.shape[-2], left.shape[-1]
     m2, p = right.shape[-2], right.shape[-1]
-    batch = infer_size(tuple(left.shape[:-2]), tuple(right.shape[:-2]))
+    batch = broadcast_pair(tuple(left.shape[:-2]), tuple(right.shape[:-2]))
     count = int(np.prod(batch, dtype=np.int64))
     left3 = reshape(expand(left, (*batch, n, m1)), count, n, m1)
     right3 = reshape(expand(right, (*batch, m2, p)), count, m2, p)
@@ -166,9 +199,3 @@ def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
     product = bmm(left3, right3)
     shape = (*batch, *([n] if input.ndim > 1 else []), *([p] if other.ndim > 1 else []))
     return view(product, shape)
-
-
-for _name, _fn in {"mm": mm, "bmm": bmm, "dot": dot, "mv": mv, "matmul": matmul}.items():
-    setattr(Tensor, _name, _fn)
-Tensor.__matmul__ = _method_or_not_implemented(matmul)
-Tensor.__rmatmul__ = _method_or_not_implemented(_flip(matmul))

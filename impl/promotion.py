@@ -7,7 +7,7 @@ Operands come in three tiers, by priority:
 3. *wrapped numbers*: Python scalars, whose dtype is bool, int64, the default
    float dtype or the default complex dtype (complex64 for float32).
 
-Each tier is reduced with `promote_types`. A lower tier only matters when its
+Each tier is reduced with `promote` (torch.promote_types). A lower tier only matters when its
 *category* (bool < integral < floating < complex) is higher than the tiers above:
 `int32_tensor + 2.5` is float32 (the default), `int32_tensor + float64_zero_dim`
 is float64, `float16_tensor + 2.5` stays float16, `int8_tensor + 1000` stays int8.
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from impl import dtypes
-from impl.dtypes import BOOL, COMPLEX, FLOATING, dtype, promote_types
+from impl.dtypes import BOOL, COMPLEX, FLOATING, dtype, promote
 from impl.tensor import Tensor
 
 Scalar = bool | int | float | complex
@@ -69,7 +69,7 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     if higher.category == FLOATING:
         return higher
     if higher.category == BOOL or lower.category == FLOATING:
-        return promote_types(higher, lower)
+        return promote(higher, lower)
     return higher
 
 
@@ -85,9 +85,16 @@ def result_type(*operands: Tensor | Scalar) -> dtype:
     for operand in operands:
         if isinstance(operand, Tensor):
             tier, kind = (0 if operand._data.ndim > 0 else 1), operand._dtype
-        else:
+        elif is_scalar(operand):
             tier, kind = 2, _wrapped_dtype(operand)
-        tiers[tier] = kind if tiers[tier] is None else promote_types(tiers[tier], kind)
+        else:  # torch.result_type's parser: Tensors and Numbers only
+            got = ", ".join("Tensor" if isinstance(o, Tensor) else type(o).__name__ for o in operands)
+            raise TypeError(
+                f"result_type() received an invalid combination of arguments - got ({got}), "
+                "but expected one of:"
+            )
+        current = tiers[tier]
+        tiers[tier] = kind if current is None else promote(current, kind)
     found = _combine_tiers(*tiers)
     assert found is not None, "result_type needs at least one operand"
     return found

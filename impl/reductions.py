@@ -10,23 +10,30 @@ accumulate in float32.
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from impl import autograd, dtypes
+from impl import dtypes
+from impl.arguments import dtype_arg, int_arg, invalid_combination, is_int
+from impl.autograd.formulas import Formula, Overloads
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
-from impl.ops import _check_complex32, _not_implemented, maximum, minimum, new_tensor, opmath
+from impl.elementwise import check_tensors, not_implemented, opmath, result_tensor
+from impl.ops import maximum, minimum
+from impl.rows import op, record
 from impl.tensor import Tensor, wrap_dim
 
 
-def _reduce_dims(t: Tensor, dim: Any) -> tuple[int, ...] | None:
+def _reduce_dims(name: str, t: Tensor, dim: Any) -> tuple[int, ...] | None:
     """Normalise `dim` (None, int, or a sequence; empty = all dims) with torch's duplicate check."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not is_int(dim) and not (isinstance(dim, tuple | list) and builtins.all(is_int(d) for d in dim)):
+        raise invalid_combination(name, (dim,))
+    dims = (int(dim),) if is_int(dim) else tuple(int(d) for d in dim)
     if not dims:
         return None
     wrapped = tuple(wrap_dim(d, t.ndim) for d in dims)
@@ -40,19 +47,70 @@ def _axes(t: Tensor, dims: tuple[int, ...] | None) -> tuple[int, ...]:
     return tuple(range(t.ndim)) if dims is None else (tuple(d for d in dims) if t.ndim else ())
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
-    """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
-    out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
-    _check_complex32("sum", out_dtype)
-    dims = _reduce_dims(input, dim)
-    values = dtypes.cast(input._data, opmath(out_dtype)).sum(axis=_axes(input, dims), keepdims=keepdim)
-    out = new_tensor(values, np.shape(values), out_dtype)
-    autograd.record("sum", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
+def _unreduce(grad: np.ndarray, s: Any) -> np.ndarray:
+    """Broadcast a reduction's gradient back to the input: re-insert reduced dims unless keepdim."""
+    shape = s.self_sizes
+    if s.dim is not None and not s.keepdim and len(shape):
+        grad = np.expand_dims(grad, s.dim)
+    return np.broadcast_to(grad, shape)
+
+
+def _reduced_count(s: Any) -> int:
+    shape = s.self_sizes
+    dims = range(len(shape)) if s.dim is None else s.dim
+    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+
+
+def _mean_grad(grad: np.ndarray, s: Any) -> np.ndarray:
+    return _unreduce(grad / _reduced_count(s), s)
+
+
+def _by_dim(nodes: dict[str, str], vjp: Any) -> Overloads:
+    """A reduction's derivative: its two overloads, over everything (dim None) and along dims,
+    {overload: node name}, with the same VJP."""
+    return Overloads(
+        _dim_overload(*nodes), {overload: Formula(node, self=("", vjp)) for overload, node in nodes.items()}
+    )
+
+
+def _dim_overload(full: str, along: str) -> Any:
+    """The overload a reduction call resolves to: over everything (dim None), or along dims."""
+    return lambda inputs, attrs: full if attrs.get("dim") is None else along
+
+
+def _check_complex32(kernel: str, d: dtype) -> None:
+    if d is dtypes.complex32:
+        raise not_implemented(kernel, d)
+
+
+def _summed(
+    name: str, input: Tensor, dim: Any, keepdim: bool, dtype: dtype | None, out_dtype: dtype
+) -> Tensor:
+    """sum / mean over `dim` (None: everything) in opmath(out_dtype), recorded with its attributes."""
+    _check_complex32("sum_cpu", out_dtype)
+    dims = _reduce_dims(name, input, dim)
+    values = dtypes.cast(input._data, opmath(out_dtype))
+    with np.errstate(all="ignore"):  # the mean of nothing is NaN, as in torch
+        reduced = getattr(values, name)(axis=_axes(input, dims), keepdims=keepdim)
+    out = result_tensor(reduced, np.shape(reduced), out_dtype)
+    record(name, out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
     return out
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
+@op(derivative=_by_dim({"sum": "SumBackward0", "sum.dim_IntList": "SumBackward1"}, _unreduce))
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """torch.sum: bool and integer inputs sum to int64; `dtype` casts before summing."""
+    check_tensors("sum", 1, input=input)
+    dtype = dtype_arg(dtype, "sum")
+    out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
+    return _summed("sum", input, dim, keepdim, dtype, out_dtype)
+
+
+@op(derivative=_by_dim({"mean": "MeanBackward0", "mean.dim": "MeanBackward1"}, _mean_grad))
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.mean: floating and complex only (integers raise unless `dtype` is floating)."""
+    check_tensors("mean", 1, input=input)
+    dtype = dtype_arg(dtype, "mean")
     out_dtype = dtype or input.dtype
     if out_dtype.category < FLOATING:
         which = "Optional dtype" if dtype is not None else "Input dtype"
@@ -60,13 +118,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: dtype 
             f"mean(): could not infer output dtype. {which} must be either a floating point or complex "
             f"dtype. Got: {out_dtype.scalar_type}"
         )
-    _check_complex32("mean", out_dtype)
-    dims = _reduce_dims(input, dim)
-    with np.errstate(all="ignore"):
-        values = dtypes.cast(input._data, opmath(out_dtype)).mean(axis=_axes(input, dims), keepdims=keepdim)
-    out = new_tensor(values, np.shape(values), out_dtype)
-    autograd.record("mean", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
-    return out
+    return _summed("mean", input, dim, keepdim, dtype, out_dtype)
 
 
 def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
@@ -84,13 +136,13 @@ def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
     if input.dtype.category == COMPLEX:  # max/min check sizes first
         if dim is None:
-            raise _not_implemented(f"{name}_all", input.dtype)
+            raise not_implemented(f"{name}_all", input.dtype)
         raise RuntimeError(f"{name}(): does not support complex input")
 
 
 def _return_type(name: str) -> type:
     """torch.return_types.<name>: a (values, indices) named tuple printed as torch prints it."""
-    base = namedtuple(name, ["values", "indices"])
+    base = namedtuple(name, ["values", "indices"])  # type: ignore[misc]  # torch names it after the op
 
     def __repr__(self: Any) -> str:
         return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
@@ -98,43 +150,75 @@ def _return_type(name: str) -> type:
     return type(name, (base,), {"__repr__": __repr__, "__slots__": (), "__module__": "torch.return_types"})
 
 
-_MINMAX = {"max": (np.max, np.argmax), "min": (np.min, np.argmin)}
+def _take_back(grad: np.ndarray, s: Any) -> np.ndarray:
+    """max/min along dim: the gradient goes to the selected index (torch's value_selecting_reduction)."""
+    indices, grad = np.asarray(s.indices), np.asarray(grad)
+    if not s.keepdim and len(s.self_sizes):
+        indices, grad = np.expand_dims(indices, s.dim), np.expand_dims(grad, s.dim)
+    out = np.zeros(s.self_sizes, dtype=grad.dtype)
+    if len(s.self_sizes):
+        np.put_along_axis(out, indices, grad, axis=s.dim)
+    else:
+        out[...] = grad
+    return out
 
 
-def _extreme(name: str) -> Callable[..., Any]:
-    reduce_fn, arg_fn = _MINMAX[name]
-    result_type_ = _return_type(name)
-    binary = maximum if name == "max" else minimum
+def _evenly(grad: np.ndarray, s: Any) -> np.ndarray:
+    """max()/min() over all elements: the gradient is shared evenly among the tied extremes."""
+    mask = s.self == s.result
+    return np.where(mask, grad / mask.sum(), 0).astype(grad.dtype)
 
-    def op(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+
+def _extreme_derivative(name: str) -> Overloads:
+    upper = name.capitalize()
+    return Overloads(
+        _dim_overload(name, f"{name}.dim"),
+        {
+            name: Formula(f"{upper}Backward1", self=("self result", _evenly)),
+            f"{name}.dim": Formula(
+                f"{upper}Backward0", outputs=("values", "indices"), self=("indices", _take_back)
+            ),
+        },
+    )
+
+
+def _extreme(
+    name: str, reduce_fn: Callable[..., Any], arg_fn: Callable[..., Any], binary: Callable[..., Tensor]
+) -> Callable[..., Any]:
+    """torch.max / torch.min: over everything (a 0-d tensor), along a dim ((values, indices)), or
+    with a tensor second argument the elementwise maximum / minimum."""
+    values_and_indices = _return_type(name)
+
+    def extreme(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+        check_tensors(name, 1, input=input)
         if isinstance(dim, Tensor):
             return binary(input, dim)
         if dim is None:
             _check_reducible(name, input, None)
-            out = new_tensor(reduce_fn(input._data), (), input.dtype)
-            autograd.record(name, out, (input,), dim=None, keepdim=False)
+            out = result_tensor(reduce_fn(input._data), (), input.dtype)
+            record(name, out, (input,), dim=None, keepdim=False)
             return out
-        dim = wrap_dim(dim, input.ndim)
-        _check_reducible(name, input, dim)
-        data = input._data if input.ndim else input._data.reshape(1)
-        values = (
-            reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(_kept(input, dim, keepdim))
-        )
+        dim, data, shape = _along(name, input, dim, keepdim)
+        values = reduce_fn(data, axis=dim, keepdims=keepdim) if data.size else np.zeros(shape)
         indices = _arg(arg_fn, data, dim, keepdim)
-        shape = _kept(input, dim, keepdim)
-        out = result_type_(
-            new_tensor(values.reshape(shape), shape, input.dtype),
-            new_tensor(indices.reshape(shape), shape, dtypes.int64),
+        out = values_and_indices(
+            result_tensor(values.reshape(shape), shape, input.dtype),
+            result_tensor(indices.reshape(shape), shape, dtypes.int64),
         )
-        autograd.record(name, out, (input,), dim=dim, keepdim=keepdim)
+        record(name, out, (input,), dim=dim, keepdim=keepdim)
         return out
 
-    op.__name__ = name
-    op.__doc__ = (
-        f"torch.{name}: full reduction (0-d), or (values, indices) along dim; "
-        f"with a tensor second argument the elementwise {binary.__name__}."
-    )
-    return op
+    return op(name=name, doc=_extreme.__doc__, derivative=_extreme_derivative(name))(extreme)
+
+
+def _along(name: str, input: Tensor, dim: Any, keepdim: bool) -> tuple[int, np.ndarray, tuple[int, ...]]:
+    """A reduction along one dim: the wrapped dim, the values (a 0-d input as 1-d), the result's shape."""
+    if not is_int(dim):
+        raise invalid_combination(name, (dim,))
+    dim = wrap_dim(int(dim), input.ndim)
+    _check_reducible(name, input, dim)
+    data = input._data if input.ndim else input._data.reshape(1)
+    return dim, data, _kept(input, dim, keepdim)
 
 
 def _kept(t: Tensor, dim: int, keepdim: bool) -> tuple[int, ...]:
@@ -154,26 +238,24 @@ def _arg(arg_fn: Callable[..., np.ndarray], data: np.ndarray, dim: int, keepdim:
     return np.asarray(arg_fn(data, axis=dim, keepdims=keepdim))
 
 
-max = _extreme("max")
-min = _extreme("min")
+max = _extreme("max", np.max, np.argmax, maximum)
+min = _extreme("min", np.min, np.argmin, minimum)
 
 
 def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
-    def op(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """torch.argmax / argmin: the int64 index of the first extreme (into the flattened tensor without dim)."""
+
+    def arg_extreme(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        check_tensors(name, 1, input=input)
         if dim is None:
             _check_reducible(name, input, None)
             index = arg_fn(input._data)
             shape = (1,) * input.ndim if keepdim else ()
-            return new_tensor(np.asarray(index).reshape(shape), shape, dtypes.int64)
-        dim = wrap_dim(dim, input.ndim)
-        _check_reducible(name, input, dim)
-        data = input._data if input.ndim else input._data.reshape(1)
-        shape = _kept(input, dim, keepdim)
-        return new_tensor(_arg(arg_fn, data, dim, keepdim).reshape(shape), shape, dtypes.int64)
+            return result_tensor(np.asarray(index).reshape(shape), shape, dtypes.int64)
+        dim, data, shape = _along(name, input, int_arg(dim, name, "dim", 1), keepdim)
+        return result_tensor(_arg(arg_fn, data, dim, keepdim).reshape(shape), shape, dtypes.int64)
 
-    op.__name__ = name
-    op.__doc__ = f"torch.{name}: int64 index of the first extreme (into the flattened tensor without dim)."
-    return op
+    return op(name=name, doc=_arg_extreme.__doc__)(arg_extreme)
 
 
 argmax = _arg_extreme("argmax", np.argmax)
@@ -181,29 +263,17 @@ argmin = _arg_extreme("argmin", np.argmin)
 
 
 def _logical_reduction(name: str, fn: Callable[..., np.ndarray]) -> Callable[..., Tensor]:
-    def op(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-        dims = _reduce_dims(input, dim)
+    """torch.all / any: result bool (uint8 for uint8 input, as torch keeps for compatibility)."""
+
+    def reduction(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        check_tensors(name, 1, input=input)
+        dims = _reduce_dims(name, input, dim)
         values = fn(input._data != 0, axis=_axes(input, dims), keepdims=keepdim)
         out_dtype = dtypes.uint8 if input.dtype is dtypes.uint8 else dtypes.bool
-        return new_tensor(values, np.shape(values), out_dtype)
+        return result_tensor(values, np.shape(values), out_dtype)
 
-    op.__name__ = name
-    op.__doc__ = f"torch.{name}: result bool (uint8 for uint8 input, as torch keeps for compatibility)."
-    return op
+    return op(name=name, doc=_logical_reduction.__doc__)(reduction)
 
 
 all = _logical_reduction("all", np.all)
 any = _logical_reduction("any", np.any)
-
-
-for _name, _fn in {
-    "sum": sum,
-    "mean": mean,
-    "max": max,
-    "min": min,
-    "argmax": argmax,
-    "argmin": argmin,
-    "all": all,
-    "any": any,
-}.items():
-    setattr(Tensor, _name, _fn)

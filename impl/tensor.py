@@ -2,26 +2,34 @@
 
 Storage model (torch's): every tensor is `(storage, size, stride, storage_offset)`.
 Here `_storage` is a flat 1-D NumPy array shared by all views of one tensor, and
-`_data` is the NumPy view of it that those three numbers describe (built with
-`as_strided`, so NumPy keeps torch's strides even for size-1 dims). Strides and
+`_data` is the NumPy view of it that those three numbers describe (built by `strided`,
+which first checks, as torch does, that the view stays inside the storage). Strides and
 offsets are in elements, as torch reports them. All views of a storage share one
 `VersionCounter` (`_vc`), which in-place writes bump.
 
-Operations live in impl/ops.py, impl/memory.py and impl/creation.py; they
-attach their methods to `Tensor` at import time (see the tables at the end of
-those modules).
+This module holds what a tensor *is*: its fields, metadata, conversions and the
+requires_grad / retain_grad rules. What a tensor can *do* (every op, its method,
+operator and in-place spellings, and `backward`) is declared as one row per op in the
+op modules and bound onto Tensor by impl/methods.py; impl/tensor_methods.pyi
+gives their signatures to type checkers.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-from typing import Any, NamedTuple
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from impl import autograd, dtypes
+from impl import dtypes
 from impl.dtypes import dtype
+from impl.layout import array_contiguous_strides, check_in_bounds, contiguous_strides, is_contiguous
+from impl.printing import tensor_repr
+from impl.tensor_methods import TensorMethods
+
+if TYPE_CHECKING:
+    from impl.autograd.graph import AccumulateGrad, Node
 
 
 class VersionCounter:
@@ -36,7 +44,7 @@ class VersionCounter:
         self.value += 1
 
 
-class Size(tuple):
+class Size(tuple[int, ...]):
     """torch.Size: a tuple of ints that prints as `torch.Size([3, 4])`."""
 
     def __repr__(self) -> str:
@@ -48,7 +56,8 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
-class Device(NamedTuple):
+@dataclass(frozen=True)
+class Device:
     """torch.device: impl has only the CPU."""
 
     type: str = "cpu"
@@ -72,8 +81,16 @@ def device(spec: str | Device | None) -> Device:
     """torch.device(spec), accepting only the CPU: other known devices raise a clear RuntimeError."""
     if spec is None or isinstance(spec, Device):
         name = "cpu" if spec is None else spec.type
+    elif isinstance(spec, str):
+        name, colon, index = spec.partition(":")
+        if colon and not (index.isdigit() and str(int(index)) == index):
+            raise RuntimeError(f"Invalid device string: '{spec}'")
+        if not name.isidentifier():
+            raise RuntimeError(f"Invalid device string: '{spec}'")
     else:
-        name = str(spec).split(":")[0]
+        raise TypeError(
+            f"device() received an invalid combination of arguments - got ({type(spec).__name__})"
+        )
     if name == "cpu":
         return CPU
     if name in _DEVICE_TYPES.split(", "):
@@ -81,32 +98,59 @@ def device(spec: str | Device | None) -> Device:
     raise RuntimeError(f"Expected one of {_DEVICE_TYPES} device type at start of device string: {spec}")
 
 
-def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """torch's row-major strides: stride[i] = stride[i+1] * max(size[i+1], 1), the last one 1."""
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.append(step)
-        step *= max(size, 1)
-    return tuple(reversed(strides))
-
-
-# contiguous_strides memoised for NumPy array shapes (tuples of Python ints): a hot path of every result
-_array_contiguous_strides = functools.lru_cache(maxsize=512)(contiguous_strides)
-
-
 def strided(storage: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...], offset: int) -> np.ndarray:
-    """The NumPy view of `storage` with torch's (size, stride, storage_offset), all in elements."""
-    if offset == 0 and storage.size == math.prod(shape) and tuple(strides) == contiguous_strides(shape):
+    """The NumPy view of `storage` with torch's (size, stride, storage_offset), all in elements,
+    after torch's bounds check (impl/layout.py): no view reads or writes outside its storage."""
+    if offset == 0 and storage.size == _numel(shape) and strides == contiguous_strides(shape):
         return storage.reshape(shape)  # the common case: a fresh contiguous tensor
-    item = storage.itemsize
-    start = storage[offset:] if offset <= storage.size else storage[storage.size :]
-    return np.lib.stride_tricks.as_strided(start, shape, tuple(s * item for s in strides))
+    if len(shape) != len(strides):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in strides):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: {list(strides)}"
+        )
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    itemsize = storage.itemsize
+    check_in_bounds(shape, strides, offset, itemsize, storage.size * itemsize)
+    if 0 in shape:  # no elements: any offset and strides are valid, and NumPy needs none of them
+        return np.lib.stride_tricks.as_strided(storage[:0], shape, (0,) * len(shape))
+    # a size-1 dim is never stepped along: its stride (which may be huge) is not NumPy's business
+    steps = tuple(s * itemsize if n > 1 else 0 for n, s in zip(shape, strides, strict=True))
+    return np.lib.stride_tricks.as_strided(storage[offset:], shape, steps)
 
 
-class Tensor:
+def _numel(shape: tuple[int, ...]) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
+
+
+class Tensor(TensorMethods):
     """torch.Tensor on NumPy. Create tensors through impl.tensor / factories / ops, not directly."""
 
     __array_priority__ = 1000  # numpy scalars and arrays defer to Tensor's reflected operators
+
+    # storage
+    _storage: np.ndarray  # flat, shared by every view
+    _data: np.ndarray  # the strided NumPy view this tensor is
+    _dtype: dtype
+    _strides: tuple[int, ...]  # in elements, exactly as torch reports them
+    _offset: int
+    _base: Tensor | None  # the tensor this is a view of (None: not a view)
+    _vc: VersionCounter  # shared with every view of the storage
+    # autograd (impl/autograd reads and writes these; torch keeps them in AutogradMeta). The class
+    # values are every new tensor's: a leaf that does not require grad
+    grad: Tensor | None = None
+    grad_fn: Node | None = None  # the node that made this tensor (None: a leaf)
+    _output_nr: int = 0  # which output of grad_fn this tensor is
+    _requires_grad: bool = False
+    _retains_grad: bool = False
+    _grad_accumulator: AccumulateGrad | None = None  # a leaf's node, made on first use and kept
+    _views: dict[int, weakref.ref[Tensor]] | None = (
+        None  # live views made in grad mode (they follow our history)
+    )
 
     def __init__(
         self,
@@ -121,14 +165,10 @@ class Tensor:
         self._storage = storage
         self._dtype = dtype_
         self._offset = offset
-        self._strides = tuple(strides)  # in elements, exactly as torch reports them
-        self._data = strided(storage, shape, strides, offset)
+        self._strides = tuple(strides)
+        self._data = strided(storage, tuple(shape), self._strides, offset)
         self._base = None if base is None else (base if base._base is None else base._base)
         self._vc = base._vc if base is not None else VersionCounter()
-        self._requires_grad = False
-        self._retains_grad = False
-        self.grad: Tensor | None = None
-        self.grad_fn: Any = None
 
     # --- construction helpers used by every module ----------------------------------------
     @classmethod
@@ -138,9 +178,8 @@ class Tensor:
         without re-deriving what the caller guarantees (the hot path of every op's result)."""
         t = cls.__new__(cls)
         t._storage, t._dtype, t._offset = array.reshape(-1), dtype_, 0
-        t._strides, t._data = _array_contiguous_strides(array.shape), array
-        t._base, t._vc, t._requires_grad, t._retains_grad = None, VersionCounter(), False, False
-        t.grad = t.grad_fn = None
+        t._strides, t._data = array_contiguous_strides(array.shape), array
+        t._base, t._vc = None, VersionCounter()
         return t
 
     @classmethod
@@ -164,7 +203,8 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim: int | None = None) -> Size | int:
+    def size(self, dim: int | None = None) -> Any:
+        """Tensor.size(): the Size, or one dim's size (an int)."""
         return self.shape if dim is None else self._data.shape[wrap_dim(dim, self.ndim, scalar_ok=False)]
 
     @property
@@ -184,23 +224,16 @@ class Tensor:
     def element_size(self) -> int:
         return self._dtype.itemsize
 
-    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def stride(self, dim: int | None = None) -> Any:
+        """Tensor.stride(): all strides (a tuple), or one dim's stride (an int)."""
         return self._strides if dim is None else self._strides[wrap_dim(dim, self.ndim, scalar_ok=False)]
 
     def storage_offset(self) -> int:
         return self._offset
 
-    def is_contiguous(self) -> bool:
-        """torch's rule: strides equal row-major strides, ignoring size-1 dims; empty tensors are."""
-        if self._data.size == 0:
-            return True
-        expected = 1
-        for size, stride in zip(reversed(self._data.shape), reversed(self._strides), strict=True):
-            if size != 1:
-                if stride != expected:
-                    return False
-                expected *= size
-        return True
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """torch's rule (impl/layout.py): row-major strides, ignoring size-1 dims; empty tensors are."""
+        return is_contiguous(self._data.shape, self._strides)
 
     @property
     def device(self) -> Device:
@@ -220,18 +253,39 @@ class Tensor:
     def _version(self) -> int:
         return self._vc.value
 
-    # --- autograd fields (the contract with impl.autograd) ------------------------------------
+    # --- autograd: the flags and their rules ----------------------------------------------------
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        autograd.set_requires_grad(self, flag)
+        self.require_grad(flag, source="setter")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        autograd.set_requires_grad(self, requires_grad)
+        self.require_grad(requires_grad, source="requires_grad_")
         return self
+
+    def require_grad(self, flag: bool, source: str = "factory") -> None:
+        """Set requires_grad with torch's checks: only floating and complex dtypes may require grad,
+        only leaves may change the flag (requires_grad_() on a non-leaf may set it to True).
+
+        source: "setter" (t.requires_grad = ...), "requires_grad_" or "factory" (requires_grad=True
+        of a factory); torch's messages differ between them.
+        """
+        if not isinstance(flag, bool):
+            raise TypeError(f"requires_grad must be a bool, not {type(flag).__name__}")
+        if flag and self._dtype.category < dtypes.FLOATING:
+            raise RuntimeError(_DTYPE_MESSAGES[source])
+        if self.grad_fn is not None:
+            if not flag:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables." + _DETACH_HINT
+                )
+            if source == "setter":
+                raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+            return
+        self._requires_grad = flag
 
     @property
     def is_leaf(self) -> bool:
@@ -242,22 +296,19 @@ class Tensor:
         return self._retains_grad
 
     def retain_grad(self) -> None:
-        autograd.retain_grad(self)
-
-    def backward(
-        self,
-        gradient: Tensor | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
-        inputs: Any = None,
-    ) -> None:
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+        """t.retain_grad(): a non-leaf keeps its .grad after backward; a no-op on leaves."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn.retain(self._output_nr, self)
 
     # --- conversion to Python / NumPy ---------------------------------------------------------
     def item(self) -> bool | int | float | complex:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return _python_scalar(self._data.reshape(-1)[0], self._dtype)
+        return python_scalar(self._data.reshape(-1)[0], self._dtype)
 
     def tolist(self) -> Any:
         if self._dtype is dtypes.bfloat16:
@@ -281,12 +332,7 @@ class Tensor:
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    def __iter__(self) -> Any:
-        if self.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return iter(self.unbind(0))
+        return int(self._data.shape[0])
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -319,21 +365,30 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.reshape(-1)[0])
 
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # the comparison operators bound by impl/methods.py would drop it
 
     def __format__(self, spec: str) -> str:
         """torch formats 0-d tensors as their item (f"{loss:.3f}"), others as repr."""
         return self.item().__format__(spec) if self.ndim == 0 else object.__format__(self, spec)
 
     def __repr__(self) -> str:
-        from impl.printing import tensor_repr
-
         return tensor_repr(self)
 
     __str__ = __repr__
 
 
-def _python_scalar(value: Any, dtype_: dtype) -> bool | int | float | complex:
+_DTYPE_MESSAGES = {
+    "setter": "only Tensors of floating point and complex dtype can require gradients",
+    "requires_grad_": "only Tensors of floating point dtype can require gradients",
+    "factory": "Only Tensors of floating point and complex dtype can require gradients",
+}
+_DETACH_HINT = (
+    " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+    "var_no_grad = var.detach()."
+)
+
+
+def python_scalar(value: Any, dtype_: dtype) -> bool | int | float | complex:
     """torch's item(): bool, int, float or complex by category."""
     return (bool, int, float, complex)[dtype_.category](value)
 

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from impl.autograd import grad_mode
-from impl.autograd.graph import FREED_MESSAGE, Node, SavedValue, gradient_edge, node_class
+from impl.autograd.grad_mode import is_grad_enabled, no_grad
+from impl.autograd.graph import FREED_MESSAGE, Grads, Meta, Node, SavedValue, gradient_edge, node_class
+from impl.dtypes import FLOATING, dtype
+from impl.tensor import Tensor
 
 
 class FunctionCtx:
@@ -29,6 +31,7 @@ class FunctionCtx:
         self._to_save: tuple[Any, ...] = ()
         self._node: BackwardNode | None = None
         self.materialize_grads = True
+        self.non_differentiable: set[int] = set()  # ids of outputs marked non-differentiable
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors (or None) for backward; their versions are checked when they are read."""
@@ -38,7 +41,7 @@ class FunctionCtx:
         self.materialize_grads = value
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
-        self._non_differentiable = {id(t) for t in tensors}
+        self.non_differentiable = {id(t) for t in tensors}
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -53,15 +56,14 @@ class FunctionCtx:
 class BackwardNode(Node):
     """The node of one Function.apply call: calls the user's backward on Tensors."""
 
-    def __init__(
-        self, function: type, ctx: FunctionCtx, edges: tuple, num_outputs: int, tensor_type: type
-    ) -> None:
+    def __init__(self, function: type[Function], ctx: FunctionCtx, edges: tuple, num_outputs: int) -> None:
         super().__init__(edges, num_outputs)
         self.function = function  # the Function subclass (per node: classes may share a name)
         self.ctx = ctx
-        self.tensor_type = tensor_type
-        self.out_meta: list[tuple[tuple[int, ...], Any]] = []
-        self.saved_list: list[tuple[SavedValue, Any] | None] = []
+        self.arg_is_tensor: list[bool] = []
+        self.arg_meta: list[Meta] = []  # per forward argument; None for non-tensors
+        self.out_meta: list[tuple[tuple[int, ...], dtype | None]] = []
+        self.saved_list: list[tuple[SavedValue, Tensor] | None] = []
 
     def __getattr__(self, name: str) -> Any:
         """torch's node *is* the ctx: attributes set on ctx (and saved_tensors) read through the node."""
@@ -82,19 +84,21 @@ class BackwardNode(Node):
             self.saved_list = []
             self._released = True
 
-    def _grad_tensor(self, grad: np.ndarray | None, meta: tuple[tuple[int, ...], Any]) -> Any:
+    def _grad_tensor(
+        self, grad: np.ndarray | None, meta: tuple[tuple[int, ...], dtype | None]
+    ) -> Tensor | None:
         """An output's gradient as a Tensor; a missing one is zeros unless set_materialize_grads(False)."""
         shape, dtype = meta
         if grad is None:
             if dtype is None or not self.ctx.materialize_grads:
                 return None
             grad = np.zeros(shape, dtype.np)
-        return self.tensor_type.wrap(grad, dtype)
+        return Tensor.wrap(grad, dtype)
 
-    def apply(self, grads: list[np.ndarray | None]) -> list[np.ndarray | None]:
+    def apply(self, grads: Grads) -> Grads:
         grad_tensors = [self._grad_tensor(g, meta) for g, meta in zip(grads, self.out_meta, strict=True)]
         name = type(self).__name__
-        with grad_mode.no_grad():
+        with no_grad():
             result = self.function.backward(self.ctx, *grad_tensors)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != len(self.arg_is_tensor):
@@ -102,7 +106,7 @@ class BackwardNode(Node):
                 f"function {name} returned an incorrect number of gradients "
                 f"(expected {len(self.arg_is_tensor)}, got {len(result)})"
             )
-        out: list[np.ndarray | None] = []
+        out: Grads = []
         for i, (grad, meta) in enumerate(zip(result, self.arg_meta, strict=True)):
             if meta is None:
                 continue  # not a tensor argument: no edge
@@ -151,13 +155,11 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
-        from impl.tensor import Tensor
-
         ctx = FunctionCtx()
         is_tensor = [isinstance(a, Tensor) for a in args]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
-        with grad_mode.no_grad():
+        record = is_grad_enabled() and any(ctx.needs_input_grad)
+        with no_grad():
             output = cls.forward(ctx, *args)
         outputs = output if isinstance(output, tuple) else (output,)
         # an output that is an input comes back as a view of it (torch)
@@ -168,9 +170,9 @@ class Function:
             for o in outputs
         )
         if record:
-            non_diff = getattr(ctx, "_non_differentiable", set())
+            non_diff = ctx.non_differentiable
             edges = tuple(gradient_edge(a) for a, t in zip(args, is_tensor, strict=True) if t)
-            node = node_class(f"{cls.__name__}Backward", BackwardNode)(cls, ctx, edges, len(outputs), Tensor)
+            node = node_class(f"{cls.__name__}Backward", BackwardNode)(cls, ctx, edges, len(outputs))
             node.arg_is_tensor = is_tensor
             node.arg_meta = [
                 (tuple(a.shape), a.dtype.np) if t else None for a, t in zip(args, is_tensor, strict=True)
@@ -185,7 +187,7 @@ class Function:
                 for t in ctx._to_save
             ]
             for nr, o in enumerate(outputs):
-                if isinstance(o, Tensor) and id(o) not in non_diff and o.dtype.category >= 2:
+                if isinstance(o, Tensor) and id(o) not in non_diff and o.dtype.category >= FLOATING:
                     o.grad_fn, o._output_nr, o._requires_grad = node, nr, True
         return outputs if isinstance(output, tuple) else outputs[0]
 

@@ -14,17 +14,24 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-_enabled = True
+
+class GradMode:
+    """The one global flag (torch keeps it per thread; impl has one thread). recording.py reads
+    `MODE.enabled` on every op."""
+
+    enabled = True
+
+
+MODE = GradMode()
 
 
 def is_grad_enabled() -> bool:
     """torch.is_grad_enabled(): whether ops record history."""
-    return _enabled
+    return MODE.enabled
 
 
 def _set(mode: bool) -> None:
-    global _enabled
-    _enabled = mode
+    MODE.enabled = mode
 
 
 class _GradModeDecorator:
@@ -38,10 +45,10 @@ class _GradModeDecorator:
         return cls()(orig_func)  # bare @no_grad
 
     def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
-        self.prev = _enabled
+        self.prev = MODE.enabled
 
     def __enter__(self) -> None:
-        self.prev = _enabled
+        self.prev = MODE.enabled
         _set(self.mode)
 
     def __exit__(self, *exc: object) -> None:
@@ -97,7 +104,7 @@ class set_grad_enabled(_GradModeDecorator):
             raise TypeError(
                 f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
             )
-        self.prev = _enabled
+        self.prev = MODE.enabled
         self.mode = mode
         _set(mode)
 

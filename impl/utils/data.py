@@ -24,7 +24,7 @@ import numpy as np
 
 from impl.creation import Generator, as_tensor, randperm, tensor
 from impl.dtypes import float64
-from impl.ops import stack
+from impl.joining import stack
 from impl.tensor import Tensor
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset", "default_collate"]

@@ -129,6 +129,7 @@ OPS: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "square": (lambda T, a: T.square(a), (A23,)),
     "exp": (lambda T, a: a.exp(), (A23,)),
     "log": (lambda T, a: T.log(a), (P23,)),
+    "log1p": (lambda T, a: a.log1p(), (P23,)),
     "sin": (lambda T, a: T.sin(a), (A23,)),
     "cos": (lambda T, a: T.cos(a), (A23,)),
     "sqrt": (lambda T, a: a.sqrt(), (P23,)),
@@ -201,6 +202,24 @@ OPS: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "mv": (lambda T, a, b: T.mv(a, b), (A23, C3)),
     "dot": (lambda T, a, b: T.dot(a, b), (C3, rand(3))),
     "chain": (lambda T, a, b: ((a * b).exp() + a.sigmoid() * 3).sum(1) / 4, (A23, B23)),
+    "rsub_tensor": (lambda T, a, b: T.rsub(a, b, alpha=2), (A23, B23)),
+    "atan2": (lambda T, a, b: T.atan2(a, b), (A23, B23)),
+    "squeeze_dims": (lambda T, a: a.squeeze((0, 2)), (rand(1, 3, 1),)),
+    "diagonal": (lambda T, a: a.diagonal(), (rand(3, 3),)),
+    "diagonal_offset": (lambda T, a: a.diagonal(1), (rand(3, 4),)),
+    "diagonal_dims": (lambda T, a: a.diagonal(-1, 0, 2), (rand(2, 3, 4),)),
+    "unfold": (lambda T, a: a.unfold(1, 2, 1), (A23,)),
+    "unfold_step": (lambda T, a: a.unfold(0, 2, 2), (rand(5, 2),)),
+    "as_strided_": (lambda T, a: (a * 1).as_strided_((2, 2), (1, 2)), (A23,)),
+    "fill_": (lambda T, a: (a * 1).fill_(2.0), (A23,)),
+    "fill_tensor": (lambda T, a, b: (a * 1).fill_(b[0, 0]), (A23, B23)),
+    "zero_": (lambda T, a: (a * 1).zero_(), (A23,)),
+    "copy_": (lambda T, a, b: (a * 1).copy_(b), (A23, B23)),
+    "index_put": (lambda T, a, b: a.index_put((T.tensor([0, 1]),), b[0]), (A23, B23)),
+    "index_put_accumulate": (
+        lambda T, a, b: a.index_put((T.tensor([1, 1]),), b[0], accumulate=True),
+        (A23, B23),
+    ),
 }
 
 

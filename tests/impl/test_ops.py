@@ -11,7 +11,7 @@ from tests.impl.conftest import DTYPE_NAMES, both, make, sample
 
 pytestmark = pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")
 
-UNARY = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "neg", "abs", "relu", "square")
+UNARY = ("exp", "log", "log1p", "sqrt", "sin", "cos", "tanh", "sigmoid", "neg", "abs", "relu", "square")
 
 
 @pytest.mark.parametrize("name", DTYPE_NAMES)
@@ -259,6 +259,7 @@ def test_where_matches_torch(a: str, b) -> None:
         "clamp_",
         "neg_",
         "exp_",
+        "log1p_",
         "abs_",
         "sqrt_",
     ],
