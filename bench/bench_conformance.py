@@ -9,9 +9,10 @@ The in-process and isolated runs alternate (`--rounds` times each, medians shown
 load hits both alike. Rates per CPU-second count the CPU time of every process involved (the
 engine's child included), so they hold on a loaded machine; wall-clock rates do not.
 One case of each target runs before the clock (lazy imports: torch's first broadcast_shapes and
-backward import sympy, ~0.3 s). Targets: isolation costs <= 10% on promotion and broadcasting; >= 3,000 checked cases per
-CPU-second on promotion and broadcasting and >= 1,000 on autograd; 2 workers >= 1.8x of 1 (on an
-idle machine). Engine start-up and imports are outside the timings. Numbers only: it never fails.
+backward import sympy, ~0.3 s). Targets: isolation costs <= 10% on promotion and broadcasting;
+>= 3,000 checked cases per CPU-second on promotion and broadcasting and >= 1,000 on autograd;
+2 workers >= 1.8x of 1 (on an idle machine). Engine start-up and imports are outside the timings.
+Numbers only: it never fails.
 
 Run from the checkout root: `python bench/bench_conformance.py [--engine impl] [--areas promotion ...]`.
 """
