@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     update.add_argument("results", nargs="+", help="results files or folders")
     update.add_argument("--manifest", required=True, help="the manifest to update")
     update.add_argument("-o", "--output", help="where to write it (default: in place)")
+    costs = sub.add_parser("costs", help="seconds per case by scenario from a run (balances --shard)")
+    costs.add_argument("results", nargs="+", help="results files")
+    costs.add_argument("-o", "--output", default=None, help="default conformance/costs.json")
     args = parser.parse_args(argv)
 
     from spec.scenario import all_scenarios
@@ -43,6 +46,21 @@ def main(argv: list[str] | None = None) -> int:
         verb = "differ from what the strategies draw" if args.check else "written"
         print(f"{len(differ)} corpus file(s) {verb}: {', '.join(differ) or 'none'}")
         return 1 if args.check and differ else 0
+    if args.command == "costs":
+        import json
+
+        from conformance import planning
+        from conformance import records as rec
+        from conformance.plugin import measured_costs
+
+        found = [r for path in args.results for r in rec.records(path)]
+        measured = {sid: round(v, 7) for sid, v in sorted(measured_costs(found).items())}
+        out = args.output or planning.COSTS
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(measured, fh, indent=1)
+            fh.write("\n")
+        print(f"wrote {out}: {len(measured)} scenarios")
+        return 0
     from conformance import drafting
 
     try:

@@ -188,6 +188,9 @@ class InProcessSide:
             self._engine = get_engine(self.spec, device=self.device)
         return self._engine
 
+    def launch(self) -> None:
+        """Nothing to start ahead: the engine is built in this process when first needed."""
+
     def start(self) -> EngineInfo | Failure:
         """Build the engine (once); a constructor that raises is a start Failure."""
         if self._info is None:

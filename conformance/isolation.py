@@ -148,12 +148,12 @@ class EngineProcess:
         self._sent: Failure | None = None
         self._serial = 0  # numbers the batches sent, so that a late answer is never mistaken
         self._busy = False  # a batch is running in the child
+        self._launched_at = 0.0
 
     # --- the child's life -------------------------------------------------------------------
-    def start(self) -> EngineInfo | Failure:
-        """Start the child if none runs; its EngineInfo, or the Failure that kept it from starting."""
-        if self._proc is not None and self._proc.poll() is None and self.info is not None:
-            return self.info
+    def launch(self) -> Failure | None:
+        """Start a child and ask it to build the engine, without waiting for it (start() waits):
+        the engine imports while the harness does its own start-up."""
         self.kill()
         parent_end, child_end = socket.socketpair()
         self._log.seek(0, os.SEEK_END)
@@ -186,7 +186,19 @@ class EngineProcess:
             self._progress.path,
         )
         self._conn.send(start)
-        answer = self._receive(time.monotonic() + self.start_timeout_s)
+        self.info, self._launched_at = None, time.monotonic()
+        return None
+
+    def start(self) -> EngineInfo | Failure:
+        """Start the child if none runs (or wait for the one launched); its EngineInfo, or the
+        Failure that kept it from starting."""
+        if self._proc is not None and self._proc.poll() is None and self.info is not None:
+            return self.info
+        if self._proc is None or self._conn is None or self.info is not None:
+            launched = self.launch()
+            if launched is not None:
+                return launched
+        answer = self._receive(self._launched_at + self.start_timeout_s)
         if isinstance(answer, Failure):
             what = "did not start within" if answer.kind == "timeout" else "died while starting"
             limit = f" {self.start_timeout_s:g}s" if answer.kind == "timeout" else ""

@@ -228,20 +228,26 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Entry:
 
 
 def stale_records(
-    manifest: Manifest, records: Iterable[CaseRecord], finite: set[str], context: CaseRecord | None = None
+    manifest: Manifest,
+    records: Iterable[CaseRecord],
+    finite: set[str],
+    context: CaseRecord | None = None,
+    partial: set[str] | frozenset[str] = frozenset(),
 ) -> list[CaseRecord]:
     """`stale` records for entries that no longer describe a divergence in this run (see the module
-    docstring). `context` is any case record of the run (for its engine/oracle/device fields)."""
+    docstring). `context` is any case record of the run (for its engine/oracle/device fields).
+    Nothing is known of an entry whose scenarios had cases errored, not run (a budget) or checked
+    elsewhere (`partial`: scenarios split over shards): it is not judged."""
     agreed: Counter[str] = Counter()
     diverged: Counter[str] = Counter()
     errored: Counter[str] = Counter()
     checked: set[str] = set()  # scenarios with cases compared
-    uncertain: set[str] = set()  # scenarios with errored cases: what they would match is unknown
+    uncertain: set[str] = set(partial)  # scenarios some of whose cases this run did not compare
     for r in records:
         context = context or r
         if r.status in (Status.PASS, Status.FAIL, Status.EXPECTED):
             checked.add(r.scenario)
-        if r.status is Status.ERROR:
+        if r.status in (Status.ERROR, Status.NOT_RUN):
             uncertain.add(r.scenario)
         if r.manifest_entry is None:
             continue
@@ -252,13 +258,12 @@ def stale_records(
         return []
     stale: list[CaseRecord] = []
     for e in manifest.entries:
-        if diverged[e.label] or errored[e.label]:
+        scenarios = [sid for sid in checked | uncertain if e.applies_to(sid, context.device)]
+        if diverged[e.label] or errored[e.label] or any(sid in uncertain for sid in scenarios):
             continue
         if agreed[e.label]:
             why = f"all {agreed[e.label]} matching cases agree with the oracle now"
-        elif any(
-            sid in finite and sid not in uncertain and e.applies_to(sid, context.device) for sid in checked
-        ):
+        elif any(sid in finite for sid in scenarios):
             why = "matches no case of its scenario"
         else:
             continue

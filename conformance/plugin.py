@@ -23,6 +23,7 @@ import platform
 import random
 import re
 import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from conformance import profiles
 from conformance import records as rec
 from conformance.execution import EngineInfo, Failure
 from conformance.manifest import Manifest, ManifestError, stale_records
+from conformance.planning import costs as planning_costs
+from conformance.planning import shard
 from conformance.records import CaseRecord, PlannedTest, Status, TestAccount
 from conformance.runner import (
     DEFAULT_BATCH_TIMEOUT_S,
@@ -66,6 +69,9 @@ class State:
     results_path: Path
     profile: str
     seed: Any
+    replay: dict[str, list[str]] = field(default_factory=dict)  # scenario -> literals of failed cases
+    budget_s: float = 0.0
+    shard: tuple[int, int] | None = None
     plan: dict[str, PlannedTest] = field(default_factory=dict)
     stale: list[CaseRecord] = field(default_factory=list)
     accounts: list[TestAccount] = field(default_factory=list)
@@ -90,6 +96,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--area", action="append", choices=AREAS, help="only these areas (repeatable)")
     add("--scenario", action="append", help="only scenario ids matching this fnmatch pattern (repeatable)")
     add("--scenario-module", action="append", help="import this module to register more scenarios")
+    add(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds for the whole run: cases not reached in time are recorded not_run (the `quick` "
+        f"profile sets {profiles.QUICK_BUDGET_S:g}); cover rounds first: every stratum gets a case early",
+    )
+    add(
+        "--shard",
+        default=None,
+        help="K/N: run the K-th of N shards of the tests (balanced by recorded costs)",
+    )
+    add(
+        "--shard-costs",
+        default=None,
+        help="a results file whose per-test durations balance the shards (default conformance/costs.json)",
+    )
+    add(
+        "--no-replay",
+        action="store_true",
+        help="do not check the previous run's failing cases first",
+    )
     add(
         "--drawn",
         choices=("corpus", "hypothesis"),
@@ -253,8 +281,19 @@ def pytest_configure(config: pytest.Config) -> None:
         not_run_reason=_not_run_reason(device, oracle_device) if active else "",
     )
     harness.engine_failed = _from_controller(config, "engine_failed", "")
+    if active and not harness.not_run_reason and not harness.engine_failed:
+        harness.engine_side.launch()  # starts while this process imports and collects
     writes = active and not get("collectonly")
-    config.stash[STATE] = State(active, controller, writes, harness, results_path, profile, seed)
+    state = State(active, controller, writes, harness, results_path, profile, seed)
+    config.stash[STATE] = state
+    if active:
+        state.shard = _shard_option(get("shard"))
+        state.budget_s = get("budget") if get("budget") is not None else profiles.BUDGETS.get(profile, 0.0)
+        started = _from_controller(config, "started", time.time())
+        harness.deadline = started + state.budget_s if state.budget_s else None
+        harness.budget_s = state.budget_s
+        fresh = {} if get("no_replay") else _failed_before(results_path, harness)
+        state.replay = _from_controller(config, "replay", fresh)
     if active and not controller:
         import torch
 
@@ -319,6 +358,8 @@ def _probe_engine(config: pytest.Config, state: State) -> None:
                 manifest=h.manifest.path,
                 not_run=h.not_run_reason,
                 engine_failed=h.engine_failed,
+                budget_s=state.budget_s,
+                shard=f"{state.shard[0]}/{state.shard[1]}" if state.shard else "",
             )
         ],
     )
@@ -382,10 +423,13 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist: hand the run id, the seed and whether the engine could start to each worker."""
     h = node.config.stash[STATE].harness
+    state = node.config.stash[STATE]
     node.workerinput["tensorspec"] = {
         "run_id": h.run_id,
-        "seed": node.config.stash[STATE].seed,
+        "seed": state.seed,
         "engine_failed": h.engine_failed,
+        "replay": state.replay,
+        "started": (h.deadline - state.budget_s) if h.deadline else time.time(),
     }
 
 
@@ -431,12 +475,83 @@ def use_corpus(config: pytest.Config) -> bool:
     """Whether drawn scenarios take their cases from the committed corpus (--drawn)."""
     state = config.stash.get(STATE, None)
     chosen = config.getoption("drawn")
-    return chosen == "corpus" or (chosen is None and state is not None and state.profile == "ci")
+    return chosen == "corpus" or (chosen is None and state is not None and state.profile in ("ci", "quick"))
 
 
 def session_targets(config: pytest.Config) -> list[Target]:
-    """The tests of this session: selected scenarios, chunked, drawn ones from the corpus or not."""
-    return targets(selected_scenarios(config), corpus=use_corpus(config))
+    """The tests of this session (conformance.planning): replays first, then cover rounds, then the
+    rest; drawn scenarios from the corpus or not; only this shard's under --shard."""
+    state = config.stash.get(STATE, None)
+    replay = state.replay if state is not None else {}
+    found = targets(selected_scenarios(config), corpus=use_corpus(config), cover=True, replay=replay)
+    if state is not None and state.shard is not None:
+        found = shard(found, *state.shard, _shard_costs(config))
+    return found
+
+
+def _split_scenarios(config: pytest.Config) -> set[str]:
+    """Under --shard: the scenarios some of whose tests run in other shards (their manifest
+    entries cannot be judged stale here)."""
+    state = config.stash[STATE]
+    if state.shard is None:
+        return set()
+    everything = targets(
+        selected_scenarios(config), corpus=use_corpus(config), cover=True, replay=state.replay
+    )
+    mine = {t.id for t in session_targets(config)}
+    return {t.scenario.id for t in everything if t.id not in mine}
+
+
+def _shard_option(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise pytest.UsageError(f"--shard {text!r}: expected K/N with 1 <= K <= N, e.g. 2/3")
+    return int(match[1]), int(match[2])
+
+
+def _shard_costs(config: pytest.Config) -> dict[str, float]:
+    """Seconds per case by scenario: from --shard-costs (a results file) or conformance/costs.json."""
+    path = config.getoption("shard_costs")
+    if path is None:
+        return planning_costs()
+    try:
+        return measured_costs(rec.records(path))
+    except OSError as exc:
+        raise pytest.UsageError(f"--shard-costs {path}: {exc}") from exc
+
+
+def measured_costs(found: list[Any]) -> dict[str, float]:
+    """Seconds per case by scenario, from the case records of a run."""
+    seconds: dict[str, float] = {}
+    cases: dict[str, int] = {}
+    for r in found:
+        if isinstance(r, CaseRecord) and r.status is not Status.STALE and r.duration_s:
+            seconds[r.scenario] = seconds.get(r.scenario, 0.0) + r.duration_s
+            cases[r.scenario] = cases.get(r.scenario, 0) + r.count
+    return {sid: seconds[sid] / cases[sid] for sid in seconds if cases[sid]}
+
+
+def _failed_before(path: Path, h: Harness) -> dict[str, list[str]]:
+    """The cases that failed or errored in the previous run of this results file (same engine,
+    oracle and devices), by scenario, as literals: they are checked first."""
+    try:
+        found = rec.records(path)
+    except OSError:
+        return {}
+    runs = [r for r in found if isinstance(r, rec.RunRecord)]
+    same = {
+        r.run_id
+        for r in runs
+        if (r.engine, r.oracle, r.engine_device, r.oracle_device)
+        == (h.engine_spec, h.oracle_spec, h.device, h.oracle_device)
+    }
+    replay: dict[str, list[str]] = {}
+    for r in found:
+        if isinstance(r, CaseRecord) and r.run_id in same and r.status in (Status.FAIL, Status.ERROR):
+            replay.setdefault(r.scenario, []).extend(e.case for e in r.examples if e.case)
+    return replay
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -528,7 +643,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     found = [r for r in rec.records(state.results_path) if r.run_id == h.run_id]
     cases = [r for r in found if isinstance(r, CaseRecord)]
     finite = {sid for sid, sc in REGISTRY.items() if sc.finite}
-    state.stale = stale_records(h.manifest, cases, finite)
+    state.stale = stale_records(h.manifest, cases, finite, partial=_split_scenarios(session.config))
     rec.append(state.results_path, state.stale)
     if state.profile == "ci" and session.exitstatus == 0 and any(not r.flaky for r in state.stale):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -576,4 +691,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         + f" of {collected} collected"
         + (" (+ drawn)" if any(a.collected is None for a in state.accounts) else "")
     )
+    if state.budget_s:
+        spent = totals["not_run"] and any(a.not_run for a in state.accounts)
+        terminalreporter.write_line(
+            f"tensorspec budget: {state.budget_s:g}s; "
+            + ("spent: the cases not reached are recorded not run" if spent else "every case was reached")
+        )
     terminalreporter.write_line(f"tensorspec results: {state.results_path}")

@@ -7,6 +7,8 @@ cases (conformance.runner.BATCH_SIZE), so `max_examples` counts batches, not cas
 - ci: derandomized (the same cases every run), no deadline, no example database, few examples.
 - dev: random cases, the example database on (failures replay first), more examples.
 - thorough: 50x ci's examples, random: for nightly runs and before a release.
+- quick: ci's cases under a budget of QUICK_BUDGET_S seconds (cover rounds first): a first verdict
+  on a slow engine in minutes; cases not reached are recorded not_run, never passed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ PROFILES: dict[str, dict[str, object]] = {
         "print_blob": True,
         "phases": (Phase.explicit, Phase.generate, Phase.shrink),
     },
+    "quick": {"max_examples": CI_EXAMPLES, "derandomize": True, "database": None},
     # random even where hypothesis itself would derandomize (it does when a CI variable is set)
     "dev": {"max_examples": 5 * CI_EXAMPLES, "derandomize": False},
     "thorough": {"max_examples": 50 * CI_EXAMPLES, "derandomize": False, "print_blob": True},
@@ -36,6 +39,10 @@ COMMON: dict[str, object] = {
         HealthCheck.large_base_example,
     ],
 }
+
+QUICK_BUDGET_S = 120.0
+BUDGETS: dict[str, float] = {"quick": QUICK_BUDGET_S}
+"""Profiles that imply --budget: `quick` is ci's cases, in cover order, stopped after 2 minutes."""
 
 DEFAULT_PROFILE = "ci"
 ENVIRONMENT_VARIABLE = "TENSORSPEC_PROFILE"

@@ -88,6 +88,8 @@ class RunRecord:
     manifest: str = ""
     not_run: str = ""  # why nothing could run here ("" when it could)
     engine_failed: str = ""  # why the engine could not be started ("" when it started)
+    budget_s: float = 0.0  # --budget (0: none): cases not reached in time are not_run
+    shard: str = ""  # "K/N" when this run is one shard of N
 
 
 @dataclass(kw_only=True)

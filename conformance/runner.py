@@ -14,25 +14,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.compare import Comparator
-from conformance.corpus import load as corpus_cases
 from conformance.drawing import Divergence, draw
 from conformance.execution import EngineInfo, Failure, InProcessSide, Result, run_case
 from conformance.isolation import EngineProcess
 from conformance.manifest import Entry, Manifest
+from conformance.planning import CHUNK_SIZE, Target, targets  # noqa: F401 - the harness API re-exports them
 from conformance.records import CaseRecord, Status
 from conformance.tally import Tally
 from conformance.trace import Tracer, expression
 from conformance.verdicts import Verdict, classify, dtypes_used
 from spec.engine import DTYPES, Capability, Engine
 from spec.scenario import Case, Scenario
-
-CHUNK_SIZE = 1500
-"""Finite domains larger than this are split into several tests, so xdist can spread them."""
 
 BATCH_SIZE = 32
 """Cases drawn per hypothesis example: amortises hypothesis' per-example overhead."""
@@ -52,44 +49,6 @@ ISOLATION = ("engine", "both", "none")
 """--isolation: the engine in a child process (default); the oracle too; nothing (in-process)."""
 
 _DTYPE_NAMES = frozenset(DTYPES)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What one test checks: a scenario, and for finite domains one chunk of its cases."""
-
-    scenario: Scenario
-    cases: tuple[Case, ...] | None = None  # None: a drawn domain
-    chunk: int = 0
-    chunks: int = 1
-
-    @property
-    def id(self) -> str:
-        return self.scenario.id if self.chunks == 1 else f"{self.scenario.id}-{self.chunk + 1}of{self.chunks}"
-
-    @property
-    def size(self) -> int | None:
-        """How many cases the test checks (None: as many as the profile draws)."""
-        return None if self.cases is None else len(self.cases)
-
-
-def targets(
-    scenarios: Iterable[Scenario], chunk_size: int = CHUNK_SIZE, *, corpus: bool = False
-) -> list[Target]:
-    """One target per drawn scenario, one per chunk of each finite scenario's enumerated cases.
-    With `corpus`, a drawn scenario that has a committed corpus (conformance.corpus) is checked on
-    its cases like a finite one."""
-    found: list[Target] = []
-    for sc in scenarios:
-        committed = corpus_cases(sc.id) if corpus and not sc.finite else None
-        if not sc.finite and committed is None:
-            found.append(Target(sc))
-            continue
-        cases = tuple(sc.cases()) if committed is None else tuple(committed)
-        n = max(1, -(-len(cases) // chunk_size))
-        size = -(-len(cases) // n) if cases else 0
-        found.extend(Target(sc, cases[i * size : (i + 1) * size], i, n) for i in range(n))
-    return found
 
 
 @dataclass
@@ -206,6 +165,8 @@ class Harness:
             oracle_python,
         )
         self.engine_failed = ""  # set when the engine is known not to start (the controller tried)
+        self.deadline: float | None = None  # time.time() by which a budgeted run stops checking
+        self.budget_s = 0.0
         self._comparator: Comparator | None = None
 
     # --- the two sides ----------------------------------------------------------------------
@@ -305,6 +266,9 @@ class Harness:
             return ""
         return expression(replace(verdict, oracle=theirs), oracle.trace, engine_trace)
 
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.time() >= self.deadline
+
     def check_case(self, sc: Scenario, case: Case, entries: list[Entry] | None = None) -> Verdict:
         """One case on both sides, classified."""
         return self.check(sc, [case], entries)[0]
@@ -332,6 +296,13 @@ class Harness:
         if target.cases is not None:
             cases = target.cases if max_cases is None else target.cases[:max_cases]
             for at in range(0, len(cases), SEND_SIZE):
+                if self.out_of_time():
+                    tally.bulk(
+                        Status.NOT_RUN,
+                        len(cases) - at,
+                        f"not run: the budget of {self.budget_s:g}s was spent",
+                    )
+                    return tally.result()
                 for verdict in self.check(sc, cases[at : at + SEND_SIZE], entries):
                     tally.add(verdict)
         else:
@@ -344,6 +315,8 @@ class Harness:
         state = {"shrinking": False}
 
         def check_batch(cases: list[Case]) -> None:
+            if self.out_of_time():  # hypothesis runs out its examples without checks
+                return
             for verdict in self.check(sc, cases, entries):
                 if verdict.status is Status.FAIL:
                     state["shrinking"] = True
