@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import platform
@@ -34,6 +35,7 @@ import pytest
 
 from conformance import profiles
 from conformance import records as rec
+from conformance.engines import library_missing
 from conformance.execution import EngineInfo, Failure
 from conformance.manifest import Manifest, ManifestError, stale_records
 from conformance.planning import costs as planning_costs
@@ -70,6 +72,7 @@ class State:
     profile: str
     seed: Any
     replay: dict[str, list[str]] = field(default_factory=dict)  # scenario -> literals of failed cases
+    probed: bool = False  # the run record is written
     budget_s: float = 0.0
     shard: tuple[int, int] | None = None
     plan: dict[str, PlannedTest] = field(default_factory=dict)
@@ -231,10 +234,13 @@ def _from_controller(config: pytest.Config, key: str, default: Any) -> Any:
     return workerinput.get("tensorspec", {}).get(key, default)
 
 
-def _manifest(path: str | Path, scenarios: dict[str, Scenario]) -> Manifest:
+def _manifest(path: str | Path, scenarios: dict[str, Scenario], validate: bool) -> Manifest:
+    """The manifest, checked against the registry where `validate` (the controller; xdist workers
+    load what it has checked)."""
     try:
         manifest = Manifest.load(path)
-        manifest.validate(scenarios)
+        if validate:
+            manifest.validate(scenarios)
     except ManifestError as exc:
         raise pytest.UsageError(f"manifest {exc}") from exc
     return manifest
@@ -267,7 +273,7 @@ def pytest_configure(config: pytest.Config) -> None:
         oracle,
         device=device,
         oracle_device=oracle_device,
-        manifest=_manifest(manifest_path, dict(REGISTRY)) if active else Manifest(),
+        manifest=_manifest(manifest_path, dict(REGISTRY), validate=controller) if active else Manifest(),
         timeout_s=get("case_timeout"),
         batch_timeout_s=get("batch_timeout"),
         start_timeout_s=get("start_timeout"),
@@ -303,14 +309,52 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _probe_engine(config: pytest.Config, state: State) -> None:
-    """Controller: start the engine (supervised) and the oracle, and write the run record."""
+    """Controller: a serial run waits for its engine to start (its child serves the tests too) and
+    writes the run record; under xdist the probe goes on while the workers start, and the run
+    record is written once they have collected (`_finish_probe`), before any test runs."""
+    h = state.harness
+    missing = library_missing(h.engine_spec) if not config.getoption("engine_python") else None
+    if missing:
+        raise pytest.UsageError(missing)
+    missing = library_missing(h.oracle_spec) if not config.getoption("oracle_python") else None
+    if missing:
+        raise pytest.UsageError(missing)
+    if not _distributed(config) and not h.not_run_reason and isinstance(h.oracle_info, Failure):
+        raise pytest.UsageError(f"the oracle {h.oracle_spec} could not be started: {h.oracle_info.reason}")
+    if state.writes:
+        state.results_path.parent.mkdir(parents=True, exist_ok=True)
+        state.results_path.write_bytes(b"")
+    if not _distributed(config):
+        _finish_probe(config, state)
+
+
+def _installed(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _version_only(spec: str, device: str) -> EngineInfo | None:
+    """The oracle as the run record names it when this process does not build it (xdist controller)."""
+    if spec not in ("torch", "impl"):
+        return None
+    version = _installed("torch") if spec == "torch" else "0.1.0"
+    return EngineInfo(spec, version, device, frozenset(), frozenset(), f"{spec} {version} ({device})")
+
+
+def _finish_probe(config: pytest.Config, state: State) -> None:
+    """Controller: wait for the engine's process to start (or fail to), then the run record."""
+    if state.probed:
+        return
+    state.probed = True
     h = state.harness
     engine: EngineInfo | Failure | None = None
     oracle: EngineInfo | Failure | None = None
     if not h.not_run_reason:
-        engine, oracle = h.engine_info, h.oracle_info
-        if isinstance(oracle, Failure):
-            raise pytest.UsageError(f"the oracle {h.oracle_spec} could not be started: {oracle.reason}")
+        engine = h.engine_info
+        # under xdist the workers build the oracle: the controller only names its version
+        oracle = h.oracle_info if not _distributed(config) else _version_only(h.oracle_spec, h.oracle_device)
         if isinstance(engine, Failure):
             if engine.kind == "unavailable":
                 raise pytest.UsageError(engine.reason)
@@ -320,10 +364,6 @@ def _probe_engine(config: pytest.Config, state: State) -> None:
     if not state.writes:
         return
     import numpy
-    import torch
-
-    state.results_path.parent.mkdir(parents=True, exist_ok=True)
-    state.results_path.write_bytes(b"")
 
     def facts(info: EngineInfo | Failure | None) -> tuple[str, str]:
         return (info.name, info.version) if isinstance(info, EngineInfo) else ("", "not started")
@@ -347,7 +387,7 @@ def _probe_engine(config: pytest.Config, state: State) -> None:
                 oracle_python=config.getoption("oracle_python") or "",
                 isolation=h.isolation,
                 drawn="corpus" if use_corpus(config) else "hypothesis",
-                torch=torch.__version__,
+                torch=_installed("torch"),
                 numpy=numpy.__version__,
                 python=platform.python_version(),
                 platform=platform.platform(),
@@ -414,6 +454,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     state = node.config.stash.get(STATE, None)
     if state is None or not state.active or state.plan:
         return
+    _finish_probe(node.config, state)
     by_id = {t.id: t for t in session_targets(node.config)}
     found = [by_id[m[1]] for m in map(_TEST_ID.search, ids) if m and m[1] in by_id]
     _write_plan(state, [_planned(t) for t in found])
@@ -446,9 +487,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             return f"tensorspec: {label} {spec} on {device} COULD NOT START: {info.reason}"
         return f"tensorspec: {label} {info.description}"
 
+    if _distributed(config) and not h.not_run_reason:  # the workers build both: do not wait here
+        sides = [
+            f"tensorspec: engine {h.engine_spec} on {h.device} (in each worker's child process)",
+            f"tensorspec: oracle {h.oracle_spec} on {h.oracle_device} (in each worker)",
+        ]
+    else:
+        sides = [
+            side("engine", h.engine_spec, h.device, None if h.not_run_reason else h.engine_info),
+            side("oracle", h.oracle_spec, h.oracle_device, None if h.not_run_reason else h.oracle_info),
+        ]
     lines = [
-        side("engine", h.engine_spec, h.device, None if h.not_run_reason else h.engine_info),
-        side("oracle", h.oracle_spec, h.oracle_device, None if h.not_run_reason else h.oracle_info),
+        *sides,
         f"tensorspec: isolation {h.isolation!r}, hypothesis profile {state.profile!r}, seed {state.seed}",
         f"tensorspec: manifest {h.manifest.path} ({len(h.manifest.entries)} entries)",
     ]

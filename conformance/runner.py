@@ -175,7 +175,10 @@ class Harness:
         """What the engine declares (starting it if need be), or why it could not start."""
         if self.engine_failed:
             return Failure("start", self.engine_failed)
-        return self.engine_side.start()
+        info = self.engine_side.start()
+        if isinstance(info, Failure) and info.kind == "start":
+            self.engine_failed = info.reason  # an engine that cannot start is not started again per test
+        return info
 
     @property
     def oracle_info(self) -> EngineInfo | Failure:

@@ -9,6 +9,7 @@ is missing fails only when chosen, with an `EngineUnavailable` naming what to in
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from typing import Any
 
@@ -30,21 +31,44 @@ INSTALL_HINTS: dict[str, str] = {
     "jax64": "pip install jax",
 }
 
+LIBRARIES: dict[str, str] = {"tinygrad": "tinygrad", "jax": "jax", "jax64": "jax"}
+"""The library a registered engine imports (checked without importing it, before anything starts)."""
+
 REQUIRED_ATTRIBUTES = ("name", "version", "device", "capabilities", "dtypes")
+
+
+def library_missing(spec: str) -> str | None:
+    """Why `spec` names nothing that can start here (unknown name, module or library not found), or
+    None; found without running the adapter's code (only its packages' __init__ modules)."""
+    target = ENGINES.get(spec, spec)
+    if ":" not in target:
+        return _unknown(spec)
+    module = target.partition(":")[0]
+    for name in (module, LIBRARIES.get(spec)):
+        try:
+            found = name is None or importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            hint = INSTALL_HINTS.get(spec, f"make {name!r} importable")
+            return f"engine {spec!r} needs {name!r}, not importable here: {hint}"
+    return None
 
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot be built here: its library is missing, or the spec does not resolve."""
 
 
+def _unknown(spec: str) -> str:
+    known = ", ".join(sorted(ENGINES))
+    return f"unknown engine {spec!r}: use one of {known}, or an import path 'pkg.mod:Adapter'"
+
+
 def resolve(spec: str) -> Any:
     """The class or factory behind a registry name or a `package.module:attribute` path."""
     target = ENGINES.get(spec, spec)
     if ":" not in target:
-        known = ", ".join(sorted(ENGINES))
-        raise EngineUnavailable(
-            f"unknown engine {spec!r}: use one of {known}, or an import path 'pkg.mod:Adapter'"
-        )
+        raise EngineUnavailable(_unknown(spec))
     module_name, _, attribute = target.partition(":")
     try:
         module = importlib.import_module(module_name)
