@@ -41,7 +41,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     return _GAINS[nonlinearity](param)
 
 
-def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """torch's rule: fan_in = size(1) * receptive field, fan_out = size(0) * receptive field, where the
     receptive field is the product of the sizes after the first two; at least 2 dims."""
     if tensor.dim() < 2:
@@ -70,7 +70,10 @@ def kaiming_uniform_(
     modes = ["fan_in", "fan_out"]
     if mode.lower() not in modes:
         raise ValueError(f"Mode {mode.lower()} not supported, please use one of {modes}")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode.lower() == "fan_in" else fan_out
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return uniform_(tensor, -bound, bound)
+
+
+_calculate_fan_in_and_fan_out = calculate_fan_in_and_fan_out  # torch's own (private) name for it
