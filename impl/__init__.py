@@ -8,6 +8,7 @@
 | strided memory: bounds, contiguity, result layout | layout.py |
 | dtypes, the promotion table | dtypes.py, promotion.py |
 | creating tensors, the NumPy bridge | creation.py, bridge.py |
+| random numbers: generators, rand & co, uniform_ and normal_ | random.py |
 | broadcasting and expand | broadcasting.py |
 | views; copies; indexing | memory.py; copies.py; indexing.py |
 | elementwise ops (one row each), the TensorIterator path | ops.py, elementwise.py |
@@ -28,7 +29,6 @@ from typing import TYPE_CHECKING
 from impl import autograd
 from impl.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from impl.creation import (
-    Generator,
     arange,
     as_tensor,
     empty,
@@ -38,16 +38,8 @@ from impl.creation import (
     full,
     full_like,
     linspace,
-    manual_seed,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
     scalar_tensor,
     tensor,
     zeros,
@@ -75,6 +67,17 @@ from impl.dtypes import (
 )
 from impl.methods import functions
 from impl.promotion import result_type
+from impl.random import (
+    Generator,
+    manual_seed,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
 from impl.tensor import Device, Size, Tensor, device, is_tensor
 
 if TYPE_CHECKING:  # what the next line exports, declared for type checkers (generated: functions.pyi)

@@ -214,6 +214,8 @@ OPS: dict[str, tuple[Callable[..., Any], tuple[np.ndarray, ...]]] = {
     "fill_": (lambda T, a: (a * 1).fill_(2.0), (A23,)),
     "fill_tensor": (lambda T, a, b: (a * 1).fill_(b[0, 0]), (A23, B23)),
     "zero_": (lambda T, a: (a * 1).zero_(), (A23,)),
+    "uniform_": (lambda T, a: (a * 1).uniform_(2, 2), (A23,)),  # a zero-width range: no randomness
+    "normal_": (lambda T, a: (a * 1).normal_(-1, 0), (A23,)),
     "copy_": (lambda T, a, b: (a * 1).copy_(b), (A23, B23)),
     "index_put": (lambda T, a, b: a.index_put((T.tensor([0, 1]),), b[0]), (A23, B23)),
     "index_put_accumulate": (

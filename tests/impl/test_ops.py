@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -132,6 +134,27 @@ def test_sum_and_mean_match_torch(name: str, kwargs: dict) -> None:
     """sum of ints/bools is int64; mean of ints raises; dim int/tuple/empty, keepdim, duplicates."""
     both(lambda e: e.sum(make(e, sample(name), name), **kwargs))
     both(lambda e: make(e, sample(name), name).mean(**kwargs))
+
+
+EMPTY_MEANS = {
+    "all": lambda e: e.tensor([]).mean(),
+    "dim_of_size_0": lambda e: e.zeros(0, 3).mean(0),
+    "other_dim": lambda e: e.zeros(3, 0).mean(0),
+    "keepdim": lambda e: e.zeros(2, 0, dtype=e.float64).mean((0, 1), keepdim=True),
+    "float16": lambda e: e.zeros(0, 2, dtype=e.float16).mean(0),
+    "complex": lambda e: e.zeros(0, dtype=e.complex64).mean(),
+    "backward": lambda e: e.autograd.grad(
+        e.zeros(0, requires_grad=True).mean(), e.zeros(0, requires_grad=True)
+    ),
+}
+
+
+@pytest.mark.parametrize("program", list(EMPTY_MEANS.values()), ids=list(EMPTY_MEANS))
+def test_mean_of_nothing_is_nan_without_a_warning(program) -> None:
+    """torch's CPU mean is sum / count: over no elements NaN, and no warning (NumPy's mean warns)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        both(program)
 
 
 @pytest.mark.parametrize("name", DTYPE_NAMES)
