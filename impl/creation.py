@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 from impl import bridge, dtypes
@@ -39,7 +38,7 @@ from impl.copies import copy_with_strides, preserved_strides, to_copy
 from impl.dtypes import dtype
 from impl.elementwise import check_tensors
 from impl.layout import contiguous_strides
-from impl.promotion import is_scalar, scalar_dtype
+from impl.promotion import checked_convert, is_scalar, scalar_dtype
 from impl.rows import op
 from impl.tensor import Tensor, device
 
@@ -313,43 +312,8 @@ def full(
     shape = size_arg(size, "full")
     value = _number(fill_value, "full", "fill_value", 2)
     dtype_ = dtype_arg(dtype, "full") or scalar_dtype(value)
-    _check_fill_value(value, dtype_)
+    checked_convert(value, dtype_)
     return _filled(shape, value, dtype_, requires_grad)
-
-
-_C_TYPE_NAMES = {
-    "uint8": "uint8_t",
-    "int8": "int8_t",
-    "int16": "int16_t",
-    "int32": "int",
-    "int64": "int64_t",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "float32": "float",
-    "float64": "double",
-}
-
-
-def _check_fill_value(value: Any, dtype_: dtype) -> None:
-    """full's checked conversion (c10::checked_convert): the fill value must fit a real dtype.
-
-    Complex values need a zero imaginary part; integers follow _check_fits' rule; floats must be
-    within the dtype's finite range (infinities pass), NaN does not fit an integer dtype.
-    """
-    if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX) or not isinstance(value, int | float | complex):
-        return
-    message = f"value cannot be converted to type {_C_TYPE_NAMES[dtype_.name]} without overflow"
-    if isinstance(value, complex):
-        if value.imag != 0:
-            raise RuntimeError(message)
-        value = value.real
-    if dtype_.category == dtypes.INTEGRAL:
-        try:
-            _check_fits(np.asarray(value), dtype_)
-        except RuntimeError:
-            raise RuntimeError(message) from None
-    elif math.isfinite(value) and abs(value) > float(ml_dtypes.finfo(dtype_.np).max):
-        raise RuntimeError(message)
 
 
 def eye(
