@@ -48,7 +48,7 @@ def optional_int_arg(value: Any, fn: str, arg: str, position: int) -> int | None
 def float_arg(value: Any, fn: str, arg: str, position: int) -> float:
     """A float argument: a real Python or NumPy number (a bool too) or a 0-d real tensor's item."""
     if isinstance(value, Tensor) and value.ndim == 0 and not value.dtype.is_complex:
-        return float(value.item())
+        return float(value)
     if not isinstance(value, int | float | np.integer | np.floating | np.bool_):
         raise TypeError(
             f"{fn}(): argument '{arg}' (position {position}) must be float, not {type_name(value)}"

@@ -16,6 +16,7 @@ impl draws from NumPy's PCG64, so its values differ from torch's; what torch's r
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import ml_dtypes
@@ -101,36 +102,33 @@ def _drawn(values: Any, dtype_: dtype, requires_grad: bool) -> Tensor:
     return factory_result(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
 
 
-def rand(
-    *size: Any,
-    generator: Generator | None = None,
-    dtype: dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """torch.rand: uniform on [0, 1), floating and complex dtypes only."""
-    check_device(device)
-    rng = _rng(generator, "rand", size)
-    dtype_ = dtype_arg(dtype, "rand") or dtypes.get_default_dtype()
-    shape = size_varargs(size, "rand")
-    _floating("check_uniform_bounds", dtype_)
-    return _drawn(_uniform(rng, shape, dtype_, 0.0, 1.0), dtype_, requires_grad)
+def _standard(name: str, kernel: str, sample: Callable[..., Any], doc: str) -> Callable[..., Tensor]:
+    """torch.rand / torch.randn: `sample`'s standard form (U[0, 1), N(0, 1)) in a new tensor, the
+    arguments checked in torch's order (`kernel`: the name torch's dtype error gives)."""
+
+    def factory(
+        *size: Any,
+        generator: Generator | None = None,
+        dtype: dtype | None = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        check_device(device)
+        rng = _rng(generator, name, size)
+        dtype_ = dtype_arg(dtype, name) or dtypes.get_default_dtype()
+        shape = size_varargs(size, name)
+        _floating(kernel, dtype_)
+        return _drawn(sample(rng, shape, dtype_, 0.0, 1.0), dtype_, requires_grad)
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = doc
+    return factory
 
 
-def randn(
-    *size: Any,
-    generator: Generator | None = None,
-    dtype: dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """torch.randn: standard normal, floating and complex dtypes only."""
-    check_device(device)
-    rng = _rng(generator, "randn", size)
-    dtype_ = dtype_arg(dtype, "randn") or dtypes.get_default_dtype()
-    shape = size_varargs(size, "randn")
-    _floating("normal_kernel_cpu", dtype_)
-    return _drawn(_normal(rng, shape, dtype_, 0.0, 1.0), dtype_, requires_grad)
+rand = _standard(
+    "rand", "check_uniform_bounds", _uniform, "torch.rand: U[0, 1), floating and complex dtypes."
+)
+randn = _standard("randn", "normal_kernel_cpu", _normal, "torch.randn: N(0, 1), floating and complex only.")
 
 
 def randint(

@@ -61,14 +61,17 @@ class Sequential(Module):
     "0", "1", ... (or by the dict); forward feeds each child's output to the next. Indexing takes an
     int (negative from the end; IndexError beyond) or a slice (a new Sequential of the same children)."""
 
-    def __init__(self, *args: Module | OrderedDict[str, Module]) -> None:
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         named = args[0].items() if len(args) == 1 and isinstance(args[0], OrderedDict) else enumerate(args)
         for name, module in named:
             self.add_module(str(name), module)
 
+    def _layers(self) -> list[Module]:
+        return [module for module in self._modules.values() if module is not None]
+
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
+        for module in self._layers():
             input = module(input)
         return input
 
@@ -78,13 +81,13 @@ class Sequential(Module):
         idx = operator.index(idx)
         if not -len(self) <= idx < len(self):
             raise IndexError(f"index {idx} is out of range")
-        return list(self._modules.values())[idx]
+        return self._layers()[idx]
 
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(self._layers())
 
 
 class Flatten(Module):

@@ -319,7 +319,7 @@ class Module:
 
 
 # what assigning to a Module's attribute registers: (kind, its table, torch's words for it)
-REGISTRIES: tuple[tuple[type, str, str, str], ...] = (
+REGISTRIES: tuple[tuple[type[Any], str, str, str], ...] = (
     (Parameter, "_parameters", "parameters", "parameter"),
     (Module, "_modules", "module", "child module"),
 )
