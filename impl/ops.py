@@ -401,10 +401,16 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
         raise invalid_combination("pow", (input, exponent))
     check_operands("pow", input, exponent, overloaded=True)
     common = result_type(input, exponent)
-    if is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1):
-        # torch: x ** 1 is a copy and x ** 0 is ones, without the kernel (so bool works)
+    trivial_exponent = is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1)
+    unit_base = is_scalar(input) and not isinstance(input, bool | np.bool_) and input == 1
+    if trivial_exponent or unit_base:
+        # torch: x ** 1 is a copy, x ** 0 and 1 ** x are ones (a number 1: not True), without the
+        # kernel (so bool works)
         out = elementwise(
-            lambda x, y: x if exponent == 1 else np.ones_like(x), (input, exponent), common, common
+            lambda x, y: x if trivial_exponent and exponent == 1 else np.ones_like(x + y),
+            (input, exponent),
+            common,
+            common,
         )
         record("pow", out, (input, exponent))
         return out
@@ -418,6 +424,8 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
         if x.dtype.kind in "iu":  # NumPy refuses negative integer exponents; torch's powi gives 0, 1 or -1
             negative = y < 0
             return np.where(negative, _int_neg_pow(x, y), x ** np.where(negative, 0, y))
+        if x.dtype.kind == "c":  # std::pow: exp(y log x) (NumPy multiplies out integer exponents,
+            return np.exp(y * np.log(x))  # overflowing where torch's result underflows to 0)
         return np.power(x, y)
 
     out = elementwise(power, (input, exponent), common, common)

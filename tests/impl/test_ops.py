@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -333,6 +334,52 @@ def test_fill_zero_copy_match_torch(name: str) -> None:
     both(lambda e: make(e, sample(name), name).zero_())
     both(lambda e: make(e, sample(name), name).copy_(make(e, sample("float64", (3,)), "float64")))
     both(lambda e: make(e, sample(name), name).copy_(make(e, sample("float64", (4,)), "float64")))
+
+
+COMPLEX_BASES = [0, -0.0, 1, -1, 2.5, -34.36 - 3j, 1j, 3 + 4j, 1e-20, 1e20 + 1e20j, 0.5 - 0.5j]
+COMPLEX_BASES += [float("inf"), complex(float("inf"), 1), complex(1, float("inf")), float("nan")]
+COMPLEX_EXPONENTS = [
+    0,
+    1,
+    2,
+    3,
+    -1,
+    -2,
+    0.5,
+    -0.5,
+    -40,
+    40,
+    2.5,
+    1j,
+    -1 + 2j,
+    float("inf"),
+    float("nan"),
+    100,
+    -7,
+]
+
+
+@pytest.mark.parametrize("name", ["complex64", "complex128"])
+@pytest.mark.parametrize("form", ["tensor", "int16_tensor", "scalar", "scalar_base"])
+def test_complex_pow_is_torchs_exp_of_y_log_x(name: str, form: str) -> None:
+    """torch's complex pow is std::pow, exp(y log x) (x**2, x**3, x**-2, sqrt, rsqrt and reciprocal
+    aside): (-34.36-3j) ** -40 underflows to -0+0j, where multiplying out the power overflows to NaN;
+    1 ** y is 1 for every y."""
+
+    def program(T: Any) -> Any:
+        bases = T.tensor(COMPLEX_BASES, dtype=getattr(T, name))
+        if form == "scalar":
+            return [bases**e for e in COMPLEX_EXPONENTS]
+        if form == "scalar_base":
+            exponents = T.tensor(COMPLEX_EXPONENTS, dtype=getattr(T, name))
+            return [b**exponents for b in COMPLEX_BASES if not isinstance(b, float) or b == b]
+        if form == "int16_tensor":
+            exponents = T.tensor([e for e in COMPLEX_EXPONENTS if isinstance(e, int)], dtype=T.int16)
+        else:
+            exponents = T.tensor(COMPLEX_EXPONENTS, dtype=getattr(T, name))
+        return bases[:, None] ** exponents
+
+    both(program)
 
 
 def test_integer_negative_scalar_power_raises_like_torch() -> None:
