@@ -6,16 +6,17 @@
 |---|---|
 | what a tensor is (storage, strides, version counter, requires_grad) | tensor.py |
 | strided memory: bounds, contiguity, result layout | layout.py |
-| dtypes, the promotion table | dtypes.py, promotion.py |
+| dtypes, the promotion table, a Scalar's checked conversion | dtypes.py, promotion.py |
 | creating tensors, the NumPy bridge | creation.py, bridge.py |
 | random numbers: generators, rand & co, uniform_ and normal_ | random.py |
 | broadcasting and expand | broadcasting.py |
 | views; copies; indexing | memory.py; copies.py; indexing.py |
 | elementwise ops (one row each), the TensorIterator path | ops.py, elementwise.py |
-| reductions; matmul and co | reductions.py; linalg.py |
+| reductions; matmul, addmm and co | reductions.py; linalg.py |
 | the row format; where rows become Tensor methods | rows.py; methods.py |
 | argument checks (torch's TypeErrors) | arguments.py |
 | autograd: derivative formulas, graph, engine | autograd/ |
+| torch.nn (Module, layers, losses, init), torch.optim, torch.utils.data | nn/, optim/, utils/ |
 
 Every op's torch.<name> function is exported from its row (impl/rows.py); the rest is listed here.
 """

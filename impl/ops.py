@@ -1,10 +1,12 @@
-"""Elementwise ops: arithmetic, comparisons, bitwise, unary functions, clamp, where; one row each.
+"""Elementwise ops: arithmetic, lerp, addcmul/addcdiv, comparisons, bitwise, unary functions, clamp,
+where; one row each.
 
 Unary and plain binary ops are one `unary(...)` / `binary(...)` call (impl/elementwise.py): the
 NumPy kernel, the dtype rule, the derivative and the spellings. Ops with more arguments (add's
-alpha, div's rounding_mode, pow, clamp, where) are functions registered with `@op(...)` (impl/rows.py),
-which record their history with `record`. cat, stack and nonzero are in impl/joining.py; fill_,
-zero_ and copy_ in impl/copies.py.
+alpha, div's rounding_mode, pow, lerp's weight, addcmul's value, clamp, where) are functions
+registered with `@op(...)` (impl/rows.py), which record their history with `record`. cat, stack
+and nonzero are in impl/joining.py; fill_, zero_ and copy_ in impl/copies.py; uniform_ and normal_
+in impl/random.py.
 
 In-place forms (`add_`, `x += y`, ...) compute the out-of-place result, then write it into self
 (rows.write_into): the result dtype must cast to self's dtype, the result shape must be self's

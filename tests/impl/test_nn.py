@@ -84,7 +84,10 @@ def test_parameter_grad_is_a_plain_tensor() -> None:
     def program(T: Any) -> Any:
         p = T.nn.Parameter(T.tensor([1.0, 2.0]))
         (p * p).sum().backward()
-        return [p.grad, type(p.grad).__name__]
+        (grad,) = T.autograd.grad((p * 3).sum(), p)
+        q = T.nn.Parameter(T.ones(2))
+        (q * p).sum().backward()
+        return [p.grad, type(p.grad).__name__, type(grad).__name__, type(q.grad).__name__, q.grad]
 
     both(program)
 
