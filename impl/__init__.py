@@ -6,15 +6,17 @@
 |---|---|
 | what a tensor is (storage, strides, version counter, requires_grad) | tensor.py |
 | strided memory: bounds, contiguity, result layout | layout.py |
-| dtypes, the promotion table | dtypes.py, promotion.py |
+| dtypes, the promotion table, a Scalar's checked conversion | dtypes.py, promotion.py |
 | creating tensors, the NumPy bridge | creation.py, bridge.py |
+| random numbers: generators, rand & co, uniform_ and normal_ | random.py |
 | broadcasting and expand | broadcasting.py |
 | views; copies; indexing | memory.py; copies.py; indexing.py |
 | elementwise ops (one row each), the TensorIterator path | ops.py, elementwise.py |
-| reductions; matmul and co | reductions.py; linalg.py |
+| reductions; matmul, addmm and co | reductions.py; linalg.py |
 | the row format; where rows become Tensor methods | rows.py; methods.py |
 | argument checks (torch's TypeErrors) | arguments.py |
 | autograd: derivative formulas, graph, engine | autograd/ |
+| torch.nn (Module, layers, losses, init), torch.optim, torch.utils.data | nn/, optim/, utils/ |
 
 Every op's torch.<name> function is exported from its row (impl/rows.py); the rest is listed here.
 """
@@ -28,7 +30,6 @@ from typing import TYPE_CHECKING
 from impl import autograd
 from impl.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from impl.creation import (
-    Generator,
     arange,
     as_tensor,
     empty,
@@ -38,16 +39,8 @@ from impl.creation import (
     full,
     full_like,
     linspace,
-    manual_seed,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
     scalar_tensor,
     tensor,
     zeros,
@@ -75,6 +68,17 @@ from impl.dtypes import (
 )
 from impl.methods import functions
 from impl.promotion import result_type
+from impl.random import (
+    Generator,
+    manual_seed,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
 from impl.tensor import Device, Size, Tensor, device, is_tensor
 
 if TYPE_CHECKING:  # what the next line exports, declared for type checkers (generated: functions.pyi)

@@ -45,6 +45,17 @@ def optional_int_arg(value: Any, fn: str, arg: str, position: int) -> int | None
     return None if value is None else int_arg(value, fn, arg, position)
 
 
+def float_arg(value: Any, fn: str, arg: str, position: int) -> float:
+    """A float argument: a real Python or NumPy number (a bool too) or a 0-d real tensor's item."""
+    if isinstance(value, Tensor) and value.ndim == 0 and not value.dtype.is_complex:
+        return float(value)
+    if not isinstance(value, int | float | np.integer | np.floating | np.bool_):
+        raise TypeError(
+            f"{fn}(): argument '{arg}' (position {position}) must be float, not {type_name(value)}"
+        )
+    return float(value)
+
+
 def is_sequence(value: Any) -> bool:
     return (isinstance(value, Sequence) and not isinstance(value, str | bytes)) or (
         isinstance(value, np.ndarray | Tensor) and value.ndim == 1

@@ -122,9 +122,10 @@ def broadcast_to(t: Tensor, size: Any) -> Tensor:
 
 @op(method=False)
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
-    """torch.broadcast_tensors: expand every tensor to the common broadcast shape."""
+    """torch.broadcast_tensors: expand every tensor to the common broadcast shape (one that has it
+    already is returned itself, as torch's expand_outplace does)."""
     shape = broadcast_shape_of(*(t.shape for t in tensors))
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
 
 
 def check_inplace_shape(self_shape: tuple[int, ...], *other_shapes: tuple[int, ...]) -> None:

@@ -157,9 +157,9 @@ def as_operand(value: Any, like: dtype) -> Tensor:
     return Tensor.wrap(dtypes.cast(np.asarray(value), like), like)
 
 
-def _written(self: Tensor, op: str, inputs: tuple[Any, ...]) -> Tensor:
-    """After fill_/zero_/copy_ wrote self's new values: bump the version and give self the history
-    of the out-of-place op `op` (torch's FillBackward2, ZeroBackward0, CopyBackwards)."""
+def recorded_write(self: Tensor, op: str, inputs: tuple[Any, ...]) -> Tensor:
+    """After fill_/zero_/copy_ (or a random fill) wrote self's new values: bump the version and give
+    self the history of op `op` (torch's FillBackward2, ZeroBackward0, CopyBackwards, ...)."""
     self._vc.bump()
     result = result_tensor(self._data, self._data.shape, self.dtype)
     record(op, result, inputs)
@@ -179,7 +179,7 @@ def fill_(self: Tensor, value: Operand) -> Tensor:
     autograd.check_inplace(self)
     source = value._data if isinstance(value, Tensor) else np.asarray(value)
     self._data[...] = dtypes.cast(source, self.dtype)
-    return _written(self, "fill", (self, value))
+    return recorded_write(self, "fill", (self, value))
 
 
 register(
@@ -204,7 +204,7 @@ def zero_(self: Tensor) -> Tensor:
     """Tensor.zero_: every element := 0."""
     autograd.check_inplace(self)
     self._data[...] = 0
-    return _written(self, "zero", (self,))
+    return recorded_write(self, "zero", (self,))
 
 
 @op(function=False)
@@ -214,4 +214,4 @@ def copy_(self: Tensor, src: Operand, non_blocking: bool = False) -> Tensor:
     source = src if isinstance(src, Tensor) else as_operand(src, self.dtype)
     check_inplace_shape(self._data.shape, source._data.shape)
     self._data[...] = dtypes.cast(np.broadcast_to(source._data, self._data.shape), self.dtype)
-    return _written(self, "copy", (self, src))
+    return recorded_write(self, "copy", (self, src))

@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 from impl import bridge, dtypes
@@ -39,7 +38,7 @@ from impl.copies import copy_with_strides, preserved_strides, to_copy
 from impl.dtypes import dtype
 from impl.elementwise import check_tensors
 from impl.layout import contiguous_strides
-from impl.promotion import is_scalar, scalar_dtype
+from impl.promotion import checked_convert, is_scalar, scalar_dtype
 from impl.rows import op
 from impl.tensor import Tensor, device
 
@@ -156,7 +155,7 @@ def tensor(
     pin_memory: bool = False,
 ) -> Tensor:
     """torch.tensor: a new tensor (always a copy) holding `data`."""
-    _check_device(device)
+    check_device(device)
     dtype = dtype_arg(dtype, "tensor")
     if isinstance(data, str | bytes):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
@@ -165,7 +164,7 @@ def tensor(
     if isinstance(data, np.ndarray) and data.dtype != object:
         source = bridge.share(bridge.check_array(data))  # copied with its dense layout kept, as torch does
         dtype = dtype or source.dtype
-        return _finish(copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
+        return factory_result(copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
     shape = _infer_shape(data)
     inferred = _infer_dtype(data)
     dtype = dtype or inferred
@@ -182,7 +181,7 @@ def tensor(
         _check_complex_target(dtype)
     if not isinstance(data, Tensor | np.ndarray):
         _check_fits(values, dtype)
-    return _finish(Tensor.wrap(dtypes.cast(values, dtype), dtype), requires_grad)
+    return factory_result(Tensor.wrap(dtypes.cast(values, dtype), dtype), requires_grad)
 
 
 def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: Any = None) -> Tensor:
@@ -191,14 +190,14 @@ def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: Any = None)
     return tensor(value, dtype=dtype_arg(dtype, "scalar_tensor") or dtypes.get_default_dtype(), device=device)
 
 
-def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+def factory_result(t: Tensor, requires_grad: bool) -> Tensor:
     """A factory's requires_grad=True (torch's factory message for integer dtypes)."""
     if requires_grad is not False:
         t.require_grad(requires_grad, source="factory")
     return t
 
 
-def _check_device(spec: Any) -> None:
+def check_device(spec: Any) -> None:
     if spec is not None:
         device(spec)
 
@@ -225,7 +224,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tensor:
     """torch.as_tensor: reuse `data`'s memory when it is a tensor or ndarray of the same dtype."""
-    _check_device(device)
+    check_device(device)
     dtype = dtype_arg(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype in (None, data.dtype) else to_copy(data, dtype)
@@ -240,7 +239,7 @@ def as_tensor(data: Any, dtype: dtype | None = None, device: Any = None) -> Tens
 # --- factories ------------------------------------------------------------------------------
 
 
-def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
+def size_varargs(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
     """Sizes as varargs `(2, 3)` or one sequence `((2, 3),)` (torch's int[] argument); negative
     sizes are a RuntimeError."""
     if not args:
@@ -250,7 +249,7 @@ def _size(args: tuple[Any, ...], name: str) -> tuple[int, ...]:
     return _non_negative(int_list(args, name), name)
 
 
-def _sizes(size: Any, name: str) -> tuple[int, ...]:
+def size_arg(size: Any, name: str) -> tuple[int, ...]:
     """A size argument that must be a sequence (full, new_full, randint)."""
     return _non_negative(sizes_arg(size, name, "size", 1), name)
 
@@ -278,30 +277,30 @@ def _number(value: Any, fn: str, arg: str, position: int) -> Any:
 
 def _filled(shape: tuple[int, ...], value: Any, dtype_: dtype, requires_grad: bool) -> Tensor:
     flat = np.full(math.prod(shape), dtypes.cast(np.asarray(value), dtype_), dtype=dtype_.np)
-    return _finish(Tensor(flat, dtype_, shape, contiguous_strides(shape)), requires_grad)
+    return factory_result(Tensor(flat, dtype_, shape, contiguous_strides(shape)), requires_grad)
 
 
 def zeros(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.zeros(*size): default float dtype."""
-    _check_device(device)
+    check_device(device)
     return _filled(
-        _size(size, "zeros"), 0, dtype_arg(dtype, "zeros") or dtypes.get_default_dtype(), requires_grad
+        size_varargs(size, "zeros"), 0, dtype_arg(dtype, "zeros") or dtypes.get_default_dtype(), requires_grad
     )
 
 
 def ones(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.ones(*size): default float dtype."""
-    _check_device(device)
+    check_device(device)
     return _filled(
-        _size(size, "ones"), 1, dtype_arg(dtype, "ones") or dtypes.get_default_dtype(), requires_grad
+        size_varargs(size, "ones"), 1, dtype_arg(dtype, "ones") or dtypes.get_default_dtype(), requires_grad
     )
 
 
 def empty(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """torch.empty(*size): values unspecified (impl fills zeros)."""
-    _check_device(device)
+    check_device(device)
     return _filled(
-        _size(size, "empty"), 0, dtype_arg(dtype, "empty") or dtypes.get_default_dtype(), requires_grad
+        size_varargs(size, "empty"), 0, dtype_arg(dtype, "empty") or dtypes.get_default_dtype(), requires_grad
     )
 
 
@@ -309,47 +308,12 @@ def full(
     size: Any, fill_value: Any, *, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """torch.full: dtype inferred from fill_value (bool, int64, default float, default complex)."""
-    _check_device(device)
-    shape = _sizes(size, "full")
+    check_device(device)
+    shape = size_arg(size, "full")
     value = _number(fill_value, "full", "fill_value", 2)
     dtype_ = dtype_arg(dtype, "full") or scalar_dtype(value)
-    _check_fill_value(value, dtype_)
+    checked_convert(value, dtype_)
     return _filled(shape, value, dtype_, requires_grad)
-
-
-_C_TYPE_NAMES = {
-    "uint8": "uint8_t",
-    "int8": "int8_t",
-    "int16": "int16_t",
-    "int32": "int",
-    "int64": "int64_t",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "float32": "float",
-    "float64": "double",
-}
-
-
-def _check_fill_value(value: Any, dtype_: dtype) -> None:
-    """full's checked conversion (c10::checked_convert): the fill value must fit a real dtype.
-
-    Complex values need a zero imaginary part; integers follow _check_fits' rule; floats must be
-    within the dtype's finite range (infinities pass), NaN does not fit an integer dtype.
-    """
-    if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX) or not isinstance(value, int | float | complex):
-        return
-    message = f"value cannot be converted to type {_C_TYPE_NAMES[dtype_.name]} without overflow"
-    if isinstance(value, complex):
-        if value.imag != 0:
-            raise RuntimeError(message)
-        value = value.real
-    if dtype_.category == dtypes.INTEGRAL:
-        try:
-            _check_fits(np.asarray(value), dtype_)
-        except RuntimeError:
-            raise RuntimeError(message) from None
-    elif math.isfinite(value) and abs(value) > float(ml_dtypes.finfo(dtype_.np).max):
-        raise RuntimeError(message)
 
 
 def eye(
@@ -361,14 +325,16 @@ def eye(
     requires_grad: bool = False,
 ) -> Tensor:
     """torch.eye(n, m): ones on the diagonal."""
-    _check_device(device)
+    check_device(device)
     n = int_arg(n, "eye", "n", 1)
     m = optional_int_arg(m, "eye", "m", 2)
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     dtype_ = dtype_arg(dtype, "eye") or dtypes.get_default_dtype()
-    return _finish(Tensor.wrap(np.eye(n, n if m is None else m, dtype=dtype_.np), dtype_), requires_grad)
+    return factory_result(
+        Tensor.wrap(np.eye(n, n if m is None else m, dtype=dtype_.np), dtype_), requires_grad
+    )
 
 
 _BOUNDS = ("start", "end", "step")
@@ -388,7 +354,7 @@ def arange(
     The count comes from the bounds as given; floating values are computed in float64, integer
     values in int64 from the truncated start and step (arange(1, 4, 0.5, dtype=int32) is six 1s).
     """
-    _check_device(device)
+    check_device(device)
     if end is None:
         start, end = 0, _number(start, "arange", "end", 1)
     bounds = [
@@ -415,7 +381,7 @@ def arange(
         values = int(start) + np.arange(count, dtype=np.int64) * int(step)
     else:
         values = start + np.arange(count, dtype=np.float64) * step
-    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
+    return factory_result(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
 
 
 def linspace(
@@ -428,7 +394,7 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """torch.linspace: `steps` evenly spaced values; the first half from start, the second from end."""
-    _check_device(device)
+    check_device(device)
     if not (
         is_int(steps) and all(is_scalar(x) or (isinstance(x, Tensor) and x.ndim == 0) for x in (start, end))
     ):
@@ -440,198 +406,43 @@ def linspace(
     if dtype_ is dtypes.bool and steps > 1:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if steps == 1:
-        return _finish(
+        return factory_result(
             Tensor.wrap(dtypes.cast(np.array([start], dtype=np.float64), dtype_), dtype_), requires_grad
         )
     index = np.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
-    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
-
-
-# --- random ---------------------------------------------------------------------------------
-
-
-class Generator:
-    """torch.Generator: impl's values come from NumPy's PCG64, so they differ from torch's."""
-
-    def __init__(self, device: Any = "cpu") -> None:
-        self._rng = np.random.default_rng(0)
-        self._seed = 0
-
-    def manual_seed(self, seed: int) -> Generator:
-        self._seed = int(seed)
-        self._rng = np.random.default_rng(self._seed)
-        return self
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """torch.manual_seed: reseed the default generator."""
-    return default_generator.manual_seed(seed)
-
-
-def _random(name: str, kernel: str, shape: tuple[int, ...], dtype_: dtype, draw: Any, rg: bool) -> Tensor:
-    if dtype_.category < dtypes.FLOATING:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype_.scalar_type}'")
-    values = draw(default_generator._rng, shape)
-    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), rg)
-
-
-def rand(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """torch.rand: uniform on [0, 1), floating and complex dtypes only."""
-    _check_device(device)
-    dtype_ = dtype_arg(dtype, "rand") or dtypes.get_default_dtype()
-
-    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        if dtype_.is_complex:  # torch: real and imaginary parts each uniform on [0, 1)
-            real_dtype = dtype_.to_real()
-            return _below_one(rng.random(shape), real_dtype) + 1j * _below_one(rng.random(shape), real_dtype)
-        return _below_one(rng.random(shape), dtype_)
-
-    return _random("rand", "check_uniform_bounds", _size(size, "rand"), dtype_, draw, requires_grad)
-
-
-def _below_one(values: np.ndarray, dtype_: dtype) -> np.ndarray:
-    """Rounding to a narrow dtype may reach 1.0; torch's range is [0, 1)."""
-    rounded = dtypes.cast(values, dtype_).astype(np.float64)
-    return np.where(rounded >= 1.0, 0.0, values)
-
-
-def randn(*size: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """torch.randn: standard normal, floating (and complex) dtypes only."""
-    _check_device(device)
-    dtype_ = dtype_arg(dtype, "randn") or dtypes.get_default_dtype()
-
-    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        if dtype_.is_complex:  # torch: real and imaginary parts each have variance 1/2
-            return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
-        return rng.standard_normal(shape)
-
-    return _random("randn", "normal_kernel_cpu", _size(size, "randn"), dtype_, draw, requires_grad)
-
-
-def randint(
-    *args: Any, dtype: dtype | None = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    """torch.randint(high, size) or randint(low, high, size): integers in [low, high), int64 default."""
-    _check_device(device)
-    if len(args) not in (2, 3) or not all(is_int(a) for a in args[:-1]):
-        raise invalid_combination("randint", args)
-    low, high, size = (0, *args) if len(args) == 2 else args
-    low, high = int(low), int(high)
-    shape = _sizes(size, "randint")
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dtype_ = dtype_arg(dtype, "randint") or dtypes.int64
-    _check_random_bounds(low, high, dtype_)
-    values = default_generator._rng.integers(low, high, shape)
-    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
-
-
-# randperm's n must be exact in its dtype: n - 1 must fit an integer dtype (torch names its C type), a
-# floating dtype must hold every integer below n (torch checks Half and Float; BFloat16 and Double not)
-_RANDPERM_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int"}
-_RANDPERM_FLOAT_LIMITS = {"float16": ("2049", 2049), "float32": ("2^24+1", 2**24 + 1)}
-
-
-def randperm(
-    n: int,
-    *,
-    generator: Generator | None = None,
-    dtype: dtype | None = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """torch.randperm: a random permutation of 0..n-1 (int64 unless dtype is given), drawn from
-    `generator` or the default generator (impl's values, not torch's); bool and complex dtypes refused."""
-    _check_device(device)
-    if not isinstance(n, int | np.integer) or isinstance(n, bool):
-        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
-    if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    dtype_ = dtype or dtypes.int64
-    if dtype_.category in (dtypes.BOOL, dtypes.COMPLEX):
-        raise NotImplementedError(f"\"randperm\" not implemented for '{dtype_.scalar_type}'")
-    if dtype_.name in _RANDPERM_C_TYPES and n - 1 > np.iinfo(dtype_.np).max:
-        c_type = _RANDPERM_C_TYPES[dtype_.name]
-        raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
-    text, limit = _RANDPERM_FLOAT_LIMITS.get(dtype_.name, ("", n))
-    if n > limit:
-        raise RuntimeError(f"n cannot be greater than {text} for {dtype_.scalar_type} type.")
-    values = (generator or default_generator)._rng.permutation(int(n))
-    return _finish(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
-
-
-def _check_random_bounds(low: int, high: int, dtype_: dtype) -> None:
-    """torch's check_random_bounds: low and high - 1 must lie within the dtype's range."""
-    if dtype_.is_complex:
-        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
-    lowest: float
-    highest: float
-    if dtype_.is_floating_point:
-        finfo = ml_dtypes.finfo(dtype_.np)
-        lowest, highest = float(finfo.min), float(finfo.max)
-    elif dtype_ is dtypes.bool:
-        lowest, highest = 0, 1
-    else:
-        iinfo = np.iinfo(dtype_.np)
-        lowest, highest = int(iinfo.min), int(iinfo.max)
-    name = dtypes.C_TYPE_NAMES[dtype_.name]
-    if not lowest <= low <= highest:
-        raise RuntimeError(f"from is out of bounds for {name}")
-    if not lowest <= high - 1 <= highest:
-        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+    return factory_result(Tensor.wrap(dtypes.cast(values, dtype_), dtype_), requires_grad)
 
 
 # --- *_like ---------------------------------------------------------------------------------
 
 
-def _like(factory: Any, t: Tensor, *args: Any, dtype: dtype | None = None, **kwargs: Any) -> Tensor:
+def like(factory: Any, t: Tensor, *args: Any, dtype: dtype | None = None, **kwargs: Any) -> Tensor:
     """factory(...) with t's dtype unless given (zeros_like and the rest)."""
     name = f"{factory.__name__}_like"
     check_tensors(name, 1, input=t)
     return factory(*args, dtype=dtype_arg(dtype, name) or t.dtype, **kwargs)
 
 
-def _shape_of(t: Any) -> Any:
+def shape_of(t: Any) -> Any:
     return t.shape if isinstance(t, Tensor) else None
 
 
 def zeros_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(zeros, t, _shape_of(t), dtype=dtype, **kw)
+    return like(zeros, t, shape_of(t), dtype=dtype, **kw)
 
 
 def ones_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(ones, t, _shape_of(t), dtype=dtype, **kw)
+    return like(ones, t, shape_of(t), dtype=dtype, **kw)
 
 
 def empty_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(empty, t, _shape_of(t), dtype=dtype, **kw)
+    return like(empty, t, shape_of(t), dtype=dtype, **kw)
 
 
 def full_like(t: Tensor, fill_value: Any, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(full, t, _shape_of(t), fill_value, dtype=dtype, **kw)
-
-
-def rand_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(rand, t, _shape_of(t), dtype=dtype, **kw)
-
-
-def randn_like(t: Tensor, *, dtype: dtype | None = None, **kw: Any) -> Tensor:
-    return _like(randn, t, _shape_of(t), dtype=dtype, **kw)
-
-
-def randint_like(
-    t: Tensor, low: int, high: int | None = None, *, dtype: dtype | None = None, **kw: Any
-) -> Tensor:
-    low, high = (0, low) if high is None else (low, high)
-    return _like(randint, t, low, high, _shape_of(t), dtype=dtype, **kw)
+    return like(full, t, shape_of(t), fill_value, dtype=dtype, **kw)
 
 
 @op(function=False)
@@ -663,7 +474,7 @@ def new_full(
     self: Tensor, size: Any, fill_value: Any, *, dtype: dtype | None = None, requires_grad: bool = False
 ) -> Tensor:
     """Tensor.new_full: torch.full with self's dtype unless given."""
-    _sizes(size, "new_full")
+    size_arg(size, "new_full")
     return full(
         size, fill_value, dtype=dtype_arg(dtype, "new_full") or self.dtype, requires_grad=requires_grad
     )

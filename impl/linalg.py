@@ -1,6 +1,6 @@
-"""Linear algebra: dot, mv, mm, bmm and matmul (`@`).
+"""Linear algebra: dot, mv, mm, bmm, addmm and matmul (`@`).
 
-These never promote: both operands must have the same dtype (torch's RuntimeError
+These never promote: the operands must have the same dtype (torch's RuntimeError
 names them). matmul dispatches on the operands' dims as torch's _matmul_impl
 does: 1-d @ 1-d is dot, 2-d @ 1-d mv, 2-d @ 2-d mm, a batch @ a matrix folds
 the batch into the rows of one mm, and batches broadcast into bmm.
@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 
 from impl import dtypes
-from impl.autograd.formulas import Formula, conj
+from impl.arguments import invalid_combination
+from impl.autograd import no_grad
+from impl.autograd.formulas import Formula, conj, maybe_multiply
 from impl.broadcasting import broadcast_pair, expand
 from impl.dtypes import dtype
 from impl.elementwise import check_tensors, not_implemented, opmath, result_tensor
 from impl.memory import reshape, squeeze, unsafe_view, unsqueeze, view
-from impl.rows import op, record
+from impl.promotion import checked_convert, is_scalar
+from impl.rows import check_writable, op, record, write_into
 from impl.tensor import Tensor
 
 
@@ -68,14 +71,77 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """torch.mm: 2-d by 2-d, same dtypes, inner sizes equal."""
     check_tensors("mm", 1, input=input, mat2=mat2)
     _check_ranks((input, 2, "self must be a matrix"), (mat2, 2, "mat2 must be a matrix"))
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
-            f"{mat2.shape[0]}x{mat2.shape[1]})"
-        )
+    _check_inner_sizes(input, mat2)
     _check_matmul_dtypes(input, mat2)
     shape = (input.shape[0], mat2.shape[1])
     return _product("mm", input, mat2, np.matmul, shape)
+
+
+def _check_inner_sizes(mat1: Tensor, mat2: Tensor) -> None:
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+            f"{mat2.shape[0]}x{mat2.shape[1]})"
+        )
+
+
+def _addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """Tensor.addmm_: self must already have the product's shape (no broadcasting into self)."""
+    check_writable(self)
+    result = addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+    if result.shape != self.shape:
+        raise RuntimeError(
+            f"Bad in-place call: input tensor size {list(self.shape)} and output tensor size "
+            f"{list(result.shape)} should match"
+        )
+    return write_into(self, result)
+
+
+@op(
+    derivative=Formula(
+        "AddmmBackward0",
+        self=("", lambda g, s: maybe_multiply(g, conj(s.beta))),
+        mat1=("mat2", lambda g, s: maybe_multiply(_mm_self(g, s), conj(s.alpha))),
+        mat2=("mat1", lambda g, s: maybe_multiply(conj(np.swapaxes(s.mat1, -1, -2)) @ g, conj(s.alpha))),
+    ),
+    inplace=_addmm_,
+)
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """torch.addmm: beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape; one
+    dtype for all three (self, then mat1, against mat2's), beta and alpha converted to it (checked;
+    integers truncate); beta == 0 ignores input, alpha == 0 the product (their NaNs do not propagate)."""
+    check_tensors("addmm", 1, input=input, mat1=mat1, mat2=mat2)
+    if not (is_scalar(beta) and is_scalar(alpha)):
+        given = {k: v for k, v in (("beta", beta), ("alpha", alpha)) if not (type(v) is int and v == 1)}
+        raise invalid_combination("addmm", (input, mat1, mat2), given)
+    _check_ranks(
+        (mat1, 2, f"mat1 must be a matrix, got {mat1.ndim}-D tensor"),
+        (mat2, 2, f"mat2 must be a matrix, got {mat2.ndim}-D tensor"),
+    )
+    for name, t in (("self", input), ("mat1", mat1)):
+        if t.dtype is not mat2.dtype:
+            raise RuntimeError(
+                f"{name} and mat2 must have the same dtype, but got {t.dtype.scalar_type} and "
+                f"{mat2.dtype.scalar_type}"
+            )
+    _check_inner_sizes(mat1, mat2)
+    shape = (mat1.shape[0], mat2.shape[1])
+    with no_grad():  # the broadcast is part of the op (its gradient is summed back), not a recorded view
+        bias = expand(input, shape)._data
+    if mat2.dtype in (dtypes.bool, dtypes.complex32):
+        raise not_implemented("addmm_impl_cpu_", mat2.dtype)
+    for scalar in (beta, alpha):
+        checked_convert(scalar, mat2.dtype)
+    compute = opmath(mat2.dtype)
+    b, a = (np.asarray(x).astype(compute.np) for x in (beta, alpha))
+    values = np.zeros(shape, compute.np)
+    if alpha != 0:
+        values = a * (dtypes.cast(mat1._data, compute) @ dtypes.cast(mat2._data, compute))
+    if beta != 0:
+        values = values + b * dtypes.cast(bias, compute)
+    out = result_tensor(values, shape, mat2.dtype)
+    record("addmm", out, (input, mat1, mat2), beta=beta, alpha=alpha)
+    return out
 
 
 @op(derivative=Formula("BmmBackward0", self=("mat2", _mm_self), mat2=("self", _mm_mat2)))

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from impl import broadcasting, copies, creation, indexing, joining, linalg, memory, ops, reductions
+from impl import broadcasting, copies, creation, indexing, joining, linalg, memory, ops, random, reductions
 from impl.autograd.engine import backward
 from impl.rows import REGISTRY
 from impl.tensor import Tensor
 
 # the modules whose rows are bound (importing them registers the rows)
-OP_MODULES = (broadcasting, copies, creation, indexing, joining, linalg, memory, ops, reductions)
+OP_MODULES = (broadcasting, copies, creation, indexing, joining, linalg, memory, ops, random, reductions)
 
 
 def tensor_attributes() -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""Elementwise ops: arithmetic, comparisons, bitwise, unary functions, clamp, where; one row each.
+"""Elementwise ops: arithmetic, lerp, addcmul/addcdiv, comparisons, bitwise, unary functions, clamp,
+where; one row each.
 
 Unary and plain binary ops are one `unary(...)` / `binary(...)` call (impl/elementwise.py): the
 NumPy kernel, the dtype rule, the derivative and the spellings. Ops with more arguments (add's
-alpha, div's rounding_mode, pow, clamp, where) are functions registered with `@op(...)` (impl/rows.py),
-which record their history with `record`. cat, stack and nonzero are in impl/joining.py; fill_,
-zero_ and copy_ in impl/copies.py.
+alpha, div's rounding_mode, pow, lerp's weight, addcmul's value, clamp, where) are functions
+registered with `@op(...)` (impl/rows.py), which record their history with `record`. cat, stack
+and nonzero are in impl/joining.py; fill_, zero_ and copy_ in impl/copies.py; uniform_ and normal_
+in impl/random.py.
 
 In-place forms (`add_`, `x += y`, ...) compute the out-of-place result, then write it into self
 (rows.write_into): the result dtype must cast to self's dtype, the result shape must be self's
@@ -53,7 +55,7 @@ from impl.elementwise import (
 )
 from impl.elementwise import not_implemented as kernel_missing
 from impl.joining import nonzero
-from impl.promotion import float_result_type, is_scalar, result_type
+from impl.promotion import checked_convert, float_result_type, is_scalar, result_type
 from impl.rows import check_writable, op, record, write_into
 from impl.tensor import Tensor
 
@@ -401,10 +403,16 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
         raise invalid_combination("pow", (input, exponent))
     check_operands("pow", input, exponent, overloaded=True)
     common = result_type(input, exponent)
-    if is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1):
-        # torch: x ** 1 is a copy and x ** 0 is ones, without the kernel (so bool works)
+    trivial_exponent = is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1)
+    unit_base = is_scalar(input) and not isinstance(input, bool | np.bool_) and input == 1
+    if trivial_exponent or unit_base:
+        # torch: x ** 1 is a copy, x ** 0 and 1 ** x are ones (a number 1: not True), without the
+        # kernel (so bool works)
         out = elementwise(
-            lambda x, y: x if exponent == 1 else np.ones_like(x), (input, exponent), common, common
+            lambda x, y: x if trivial_exponent and exponent == 1 else np.ones_like(x + y),
+            (input, exponent),
+            common,
+            common,
         )
         record("pow", out, (input, exponent))
         return out
@@ -418,6 +426,8 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
         if x.dtype.kind in "iu":  # NumPy refuses negative integer exponents; torch's powi gives 0, 1 or -1
             negative = y < 0
             return np.where(negative, _int_neg_pow(x, y), x ** np.where(negative, 0, y))
+        if x.dtype.kind == "c":  # std::pow: exp(y log x) (NumPy multiplies out integer exponents,
+            return np.exp(y * np.log(x))  # overflowing where torch's result underflows to 0)
         return np.power(x, y)
 
     out = elementwise(power, (input, exponent), common, common)
@@ -430,6 +440,134 @@ def square(input: Tensor) -> Tensor:
     """torch.square: pow(input, 2); bool squares to int64."""
     check_tensors("square", 1, input=input)
     return pow(input, 2)
+
+
+# --- lerp, addcmul, addcdiv: three operands and a Scalar ------------------------------------------
+
+
+def _lerp_kernel(x: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    """torch's lerp: x + w (end - x) while |w| < 0.5, else end + (w - 1)(end - x) (exact at both
+    ends), each one fused multiply-add (rounded once: for float32, through exact float64 products)."""
+    small = np.abs(weight) < 0.5
+    coefficient, base, difference = np.where(small, weight, weight - 1), np.where(small, x, end), end - x
+    if difference.dtype == np.float32:
+        wide = base.astype(np.float64) + coefficient.astype(np.float64) * difference
+        return wide.astype(np.float32)
+    return base + coefficient * difference
+
+
+def _lerp_dtype(input: Operand, end: Any, weight: Any) -> dtype | None:
+    """lerp_'s pre-check: a tensor weight takes part in promotion (a 0-d one of another dtype may)."""
+    return result_type(input, end, weight) if isinstance(end, Tensor) and isinstance(weight, Tensor) else None
+
+
+@op(
+    derivative=Overloads(
+        lambda inputs, attrs: "lerp.Tensor" if isinstance(inputs[2], Tensor) else "lerp.Scalar",
+        {
+            "lerp.Scalar": Formula(
+                "LerpBackward0",
+                self=("", lambda g, s: g * conj(1 - s.weight)),
+                end=("", lambda g, s: g * conj(s.weight)),
+                weight=None,
+            ),
+            "lerp.Tensor": Formula(
+                "LerpBackward1",
+                self=("weight", lambda g, s: g * conj(1 - s.weight)),
+                end=("weight", lambda g, s: g * conj(s.weight)),
+                weight=("self end", lambda g, s: g * conj(s.end - s.self)),
+            ),
+        },
+    ),
+    inplace=True,
+    result_dtype=_lerp_dtype,
+)
+def lerp(input: Tensor, end: Tensor, weight: Operand) -> Tensor:
+    """torch.lerp: input + weight * (end - input). end has input's dtype, and so has a tensor weight
+    unless it is 0-d (then it promotes); floating and complex only; a number weight is converted
+    (checked) to the compute dtype."""
+    tensor_weight = isinstance(weight, Tensor)
+    if not (isinstance(input, Tensor) and isinstance(end, Tensor) and (tensor_weight or is_scalar(weight))):
+        raise invalid_combination("lerp", (input, end, weight))
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other.dtype is not input.dtype and (name == "end" or other.ndim):
+            names = (dtypes.C_TYPE_NAMES[d.name] for d in (input.dtype, other.dtype))
+            raise RuntimeError(
+                "expected dtype {} for `{}` but got dtype {}".format(next(names), name, *names)
+            )
+    common = result_type(input, end, weight) if tensor_weight else input.dtype
+    if common.category < FLOATING or common is dtypes.complex32:
+        raise kernel_missing("lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar", common)
+    if tensor_weight:
+        out = elementwise(_lerp_kernel, (input, end, weight), common, common)
+    else:
+        checked_convert(weight, opmath(common))
+        w = np.asarray(weight).astype(opmath(common).np)
+        out = elementwise(lambda x, e: _lerp_kernel(x, e, w), (input, end), common, common)
+    record("lerp", out, (input, end, weight))
+    return out
+
+
+def _pointwise_with_value(
+    name: str, kernel: Callable[..., np.ndarray], input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any
+) -> Tensor:
+    """addcmul / addcdiv: kernel(input, tensor1, tensor2, value) on the three promoted tensors, value
+    converted (checked) to the compute dtype (an integer one truncates it)."""
+    check_tensors(name, 1, input=input, tensor1=tensor1, tensor2=tensor2)
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.item()
+    if not is_scalar(value):
+        raise TypeError(f"{name}(): argument 'value' must be Number, not {type(value).__name__}")
+    common = result_type(input, tensor1, tensor2)
+    if common is dtypes.bool or (name == "addcdiv" and common is dtypes.complex32):
+        raise kernel_missing(f"{name}_cpu_out", common)
+    checked_convert(value, opmath(common))
+    v = np.asarray(value).astype(opmath(common).np)
+    out = elementwise(lambda x, a, b: kernel(x, a, b, v), (input, tensor1, tensor2), common, common)
+    record(name, out, (input, tensor1, tensor2), value=value)
+    return out
+
+
+@op(
+    derivative=Formula(
+        "AddcmulBackward0",
+        self=("", identity),
+        tensor1=("tensor2", lambda g, s: g * conj(s.tensor2 * s.value)),
+        tensor2=("tensor1", lambda g, s: g * conj(s.tensor1 * s.value)),
+    ),
+    inplace=True,
+    result_dtype=_promoted_dtype,
+)
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Operand = 1) -> Tensor:
+    """torch.addcmul: input + value * tensor1 * tensor2, promoted; no bool."""
+    return _pointwise_with_value("addcmul", lambda x, a, b, v: x + v * a * b, input, tensor1, tensor2, value)
+
+
+_INTEGER_ADDCDIV = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+    "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as "
+    "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+    "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
+    "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+)
+
+
+@op(
+    derivative=Formula(
+        "AddcdivBackward0",
+        self=("", identity),
+        tensor1=("tensor2", lambda g, s: g * conj(s.value / s.tensor2)),
+        tensor2=("tensor1 tensor2", lambda g, s: -g * conj(s.value * s.tensor1 / (s.tensor2 * s.tensor2))),
+    ),
+    inplace=True,
+    result_dtype=_promoted_dtype,
+)
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Operand = 1) -> Tensor:
+    """torch.addcdiv: input + value * tensor1 / tensor2, promoted; refused when tensor1 and tensor2 are
+    both integers (or bools), whose division torch no longer defines here."""
+    if all(isinstance(t, Tensor) and t.dtype.category in INTEGERS for t in (tensor1, tensor2)):
+        raise RuntimeError(_INTEGER_ADDCDIV)
+    return _pointwise_with_value("addcdiv", lambda x, a, b, v: x + v * a / b, input, tensor1, tensor2, value)
 
 
 # --- two-tensor ops ----------------------------------------------------------------------------------

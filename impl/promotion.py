@@ -18,9 +18,11 @@ A complex lower tier keeps the precision of a floating higher one:
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from impl import dtypes
@@ -139,3 +141,39 @@ def check_inplace_cast(
         raise RuntimeError(
             f"result type {result.scalar_type} can't be cast to the desired output type {target}"
         )
+
+
+# the C++ type names torch's checked conversion of a Scalar names (c10::checked_convert)
+_CHECKED_TYPE_NAMES = {
+    "uint8": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int",
+    "int64": "int64_t",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "float32": "float",
+    "float64": "double",
+}
+
+
+def checked_convert(value: Any, to: dtype) -> None:
+    """c10::checked_convert, torch's rule for a Python number becoming a value of dtype `to` (full's
+    fill value; the Scalar arguments of addmm, lerp, addcmul...): into a real dtype a complex number
+    needs a zero imaginary part; into an integer dtype an int must fit (unsigned dtypes also take
+    -max..-1, which wrap) and a float must lie within its range (no NaN or infinity); into a floating
+    dtype a finite value must lie within its range. Bool and complex dtypes take anything."""
+    if to.category in (BOOL, COMPLEX) or not isinstance(value, int | float | complex):
+        return
+    message = f"value cannot be converted to type {_CHECKED_TYPE_NAMES[to.name]} without overflow"
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise RuntimeError(message)
+        value = value.real
+    if to.category == dtypes.INTEGRAL:
+        info = np.iinfo(to.np)
+        lowest = -int(info.max) if isinstance(value, int) and info.min == 0 else int(info.min)
+        if not lowest <= value <= int(info.max):
+            raise RuntimeError(message)
+    elif math.isfinite(value) and abs(value) > float(ml_dtypes.finfo(to.np).max):
+        raise RuntimeError(message)

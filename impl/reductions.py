@@ -11,6 +11,7 @@ accumulate in float32.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -86,12 +87,16 @@ def _check_complex32(kernel: str, d: dtype) -> None:
 def _summed(
     name: str, input: Tensor, dim: Any, keepdim: bool, dtype: dtype | None, out_dtype: dtype
 ) -> Tensor:
-    """sum / mean over `dim` (None: everything) in opmath(out_dtype), recorded with its attributes."""
+    """sum / mean over `dim` (None: everything) in opmath(out_dtype), recorded with its attributes.
+    torch's CPU mean is the sum divided by the count: the mean of nothing is 0 / 0, NaN, silently."""
     _check_complex32("sum_cpu", out_dtype)
     dims = _reduce_dims(name, input, dim)
     values = dtypes.cast(input._data, opmath(out_dtype))
-    with np.errstate(all="ignore"):  # the mean of nothing is NaN, as in torch
-        reduced = getattr(values, name)(axis=_axes(input, dims), keepdims=keepdim)
+    axes = _axes(input, dims)
+    reduced = values.sum(axis=axes, keepdims=keepdim)
+    if name == "mean":
+        with np.errstate(all="ignore"):
+            reduced = reduced / math.prod(values.shape[a] for a in axes)
     out = result_tensor(reduced, np.shape(reduced), out_dtype)
     record(name, out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
     return out

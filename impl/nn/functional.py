@@ -1,43 +1,56 @@
-"""torch.nn.functional's linear, activations and the MSE and L1 losses, composed from impl's ops.
+"""torch.nn.functional's linear, activations and the MSE and L1 losses, from impl's ops.
 
-Each function is a formula over impl's public ops, so its gradient is impl's autograd of that
-formula: no backward code here. Where torch runs one fused kernel, impl's graph holds the composed
-nodes instead (linear: AddBackward0 where torch has AddmmBackward0; mse_loss: MeanBackward0 or
-SumBackward0 where torch has MseLossBackward0); values and gradients agree, grad_fn names do not.
-l1_loss is composite in torch too, so there even the names agree.
+Each function runs the ops torch runs, so its gradient is impl's autograd of them and its graph has
+torch's nodes: linear is addmm (or matmul, then add_), l1_loss is composite in torch too, and
+mse_loss, one fused kernel in torch, is one op here, its derivative (MseLossBackward0) a row.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from impl import dtypes, ops
+from impl.autograd import no_grad
+from impl.autograd.formulas import Formula
 from impl.broadcasting import broadcast_tensors
-from impl.linalg import matmul
+from impl.elementwise import check_tensors
+from impl.linalg import addmm, matmul
 from impl.ops import sigmoid, tanh
 from impl.promotion import result_type
 from impl.reductions import mean, sum
+from impl.rows import Row, record, register
 from impl.tensor import Tensor
 
 __all__ = ["l1_loss", "linear", "mse_loss", "relu", "sigmoid", "tanh"]
 
+Flag = bool | None  # the deprecated size_average and reduce flags (None: not given)
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """torch.nn.functional.linear: input @ weight.T + bias, input (*, in_features), weight
-    (out_features, in_features); both at least 1-d and of one dtype (RuntimeError otherwise)."""
+    (out_features, in_features), both at least 1-d. torch's choice of ops: a 2-d input with a bias is
+    one addmm(bias, input, weight.t()); a contiguous input of other dims with a 1-d bias is flattened
+    to 2-d for that addmm and its result viewed back; otherwise matmul, then the bias added in place
+    (so the product keeps its dtype and shape)."""
+    check_tensors("linear", 1, input=input, weight=weight, **({} if bias is None else {"bias": bias}))
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError(
             "both arguments to linear need to be at least 1D, "
             f"but they are {input.dim()}D and {weight.dim()}D"
         )
-    if input.dtype is not weight.dtype:
-        raise RuntimeError(
-            "mat1 and mat2 must have the same dtype, but got "
-            f"{input.dtype.scalar_type} and {weight.dtype.scalar_type}"
-        )
+    if bias is not None and input.dim() == 2:
+        return addmm(bias, input, weight.t())
+    if bias is not None and bias.dim() == 1 and input.is_contiguous():
+        *batch, features = input.shape
+        output = addmm(bias, input.reshape(math.prod(batch), features), weight.t())
+        return output.view(*batch, output.shape[1])
     output = matmul(input, weight.t())
-    return output if bias is None else output + bias
+    return output if bias is None else output.add_(bias)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -49,18 +62,10 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 # --- losses -----------------------------------------------------------------------------------
 
 
-def _mean(errors: Tensor) -> Tensor:
-    """torch.mean (impl's mean of an empty tensor passes on NumPy's "Mean of empty slice" warning,
-    where torch returns nan silently: silenced here)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
-        return mean(errors)
+REDUCTIONS: dict[str, Callable[[Tensor], Tensor]] = {"none": lambda errors: errors, "mean": mean, "sum": sum}
 
 
-REDUCTIONS: dict[str, Callable[[Tensor], Tensor]] = {"none": lambda errors: errors, "mean": _mean, "sum": sum}
-
-
-def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+def legacy_reduction(size_average: Flag, reduce: Flag) -> str:
     """torch's _Reduction.legacy_get_string: the deprecated flags (None meaning True) name a reduction,
     reduce=False -> 'none', else size_average -> 'mean', else 'sum'; it warns which to use instead."""
     size_average = True if size_average is None else size_average
@@ -85,7 +90,7 @@ def _reduction(reduction: str) -> str:
 
 
 def _pointwise(
-    input: Tensor, target: Tensor, size_average: bool | None, reduce: bool | None, reduction: str
+    input: Tensor, target: Tensor, size_average: Flag, reduce: Flag, reduction: str
 ) -> tuple[Tensor, Tensor, str]:
     """torch's pointwise losses, in torch's order: a target of another size warns (it will broadcast),
     the deprecated flags override `reduction`, input and target broadcast, the reduction is checked."""
@@ -102,28 +107,43 @@ def _pointwise(
     return expanded_input, expanded_target, _reduction(reduction)
 
 
+def _mse_grad(grad: np.ndarray, s: Any) -> np.ndarray:
+    """torch's mse_loss_backward: grad * norm * (self - target), norm = 2 / numel for 'mean', else 2."""
+    norm = 2 / max(s.self.size, 1) if s.reduction == "mean" else 2
+    return grad * norm * (s.self - s.target)
+
+
+register(
+    Row(
+        "mse_loss",
+        None,
+        Formula(
+            "MseLossBackward0",
+            self=("self target", _mse_grad),
+            target=("self target", lambda g, s: -_mse_grad(g, s)),
+        ),
+    )
+)
+
+
 def mse_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
+    input: Tensor, target: Tensor, size_average: Flag = None, reduce: Flag = None, reduction: str = "mean"
 ) -> Tensor:
-    """torch.nn.functional.mse_loss: (input - target)**2, reduced; operands of different sizes
-    broadcast, with a warning. torch's kernel takes floating dtypes only (NotImplementedError)."""
+    """torch.nn.functional.mse_loss: (input - target)**2, reduced, as one op with one node
+    (MseLossBackward0, as torch's fused kernel); operands of different sizes broadcast, with a
+    warning. torch's kernel takes floating dtypes only (NotImplementedError)."""
     input, target, reduction = _pointwise(input, target, size_average, reduce, reduction)
     computed = result_type(input, target)
     if computed.category != dtypes.FLOATING:
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{computed.scalar_type}'")
-    return REDUCTIONS[reduction]((input - target) ** 2)
+    with no_grad():
+        out = REDUCTIONS[reduction]((input - target) ** 2)
+    record("mse_loss", out, (input, target), reduction=reduction)
+    return out
 
 
 def l1_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
+    input: Tensor, target: Tensor, size_average: Flag = None, reduce: Flag = None, reduction: str = "mean"
 ) -> Tensor:
     """torch.nn.functional.l1_loss: |input - target|, reduced; operands of different sizes broadcast,
     with a warning (composite in torch too: integer inputs fail only where mean does)."""

@@ -11,8 +11,8 @@ from typing import Any
 
 from impl.creation import empty
 from impl.dtypes import dtype as Dtype
-from impl.nn import functional as F
-from impl.nn import init
+from impl.nn.functional import l1_loss, legacy_reduction, linear, mse_loss, relu
+from impl.nn.init import calculate_fan_in_and_fan_out, kaiming_uniform_, uniform_
 from impl.nn.module import Module, Parameter
 from impl.ops import sigmoid, tanh
 from impl.tensor import Tensor
@@ -42,14 +42,14 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            fan_in, _ = calculate_fan_in_and_fan_out(self.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+            uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         has_bias = self.bias is not None
@@ -61,14 +61,17 @@ class Sequential(Module):
     "0", "1", ... (or by the dict); forward feeds each child's output to the next. Indexing takes an
     int (negative from the end; IndexError beyond) or a slice (a new Sequential of the same children)."""
 
-    def __init__(self, *args: Module | OrderedDict[str, Module]) -> None:
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         named = args[0].items() if len(args) == 1 and isinstance(args[0], OrderedDict) else enumerate(args)
         for name, module in named:
             self.add_module(str(name), module)
 
+    def _layers(self) -> list[Module]:
+        return [module for module in self._modules.values() if module is not None]
+
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
+        for module in self._layers():
             input = module(input)
         return input
 
@@ -78,13 +81,13 @@ class Sequential(Module):
         idx = operator.index(idx)
         if not -len(self) <= idx < len(self):
             raise IndexError(f"index {idx} is out of range")
-        return list(self._modules.values())[idx]
+        return self._layers()[idx]
 
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(self._layers())
 
 
 class Flatten(Module):
@@ -103,14 +106,14 @@ class Flatten(Module):
 
 
 class ReLU(Module):
-    """torch.nn.ReLU(inplace=False): F.relu(input, inplace)."""
+    """torch.nn.ReLU(inplace=False): relu(input, inplace)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input, inplace=self.inplace)
+        return relu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -132,25 +135,25 @@ class Tanh(Module):
 
 class _Loss(Module):
     """torch's loss modules: `reduction` ('mean', 'sum' or 'none', checked when called), or named by the
-    deprecated size_average and reduce flags (F.legacy_reduction, with its warning)."""
+    deprecated size_average and reduce flags (functional.legacy_reduction, with its warning)."""
 
     def __init__(
         self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
     ) -> None:
         super().__init__()
         legacy = size_average is not None or reduce is not None
-        self.reduction = F.legacy_reduction(size_average, reduce) if legacy else reduction
+        self.reduction = legacy_reduction(size_average, reduce) if legacy else reduction
 
 
 class MSELoss(_Loss):
-    """torch.nn.MSELoss: F.mse_loss(input, target, reduction=self.reduction)."""
+    """torch.nn.MSELoss: mse_loss(input, target, reduction=self.reduction)."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(input, target, reduction=self.reduction)
+        return mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """torch.nn.L1Loss: F.l1_loss(input, target, reduction=self.reduction)."""
+    """torch.nn.L1Loss: l1_loss(input, target, reduction=self.reduction)."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.l1_loss(input, target, reduction=self.reduction)
+        return l1_loss(input, target, reduction=self.reduction)

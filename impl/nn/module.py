@@ -20,7 +20,6 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from impl import autograd
 from impl.autograd import no_grad
 from impl.creation import empty
 from impl.tensor import Tensor
@@ -29,7 +28,7 @@ from impl.tensor import Tensor
 def typename(obj: Any) -> str:
     """torch.typename: a tensor's type() ('torch.FloatTensor'), else the module-qualified class name."""
     if isinstance(obj, Tensor):
-        return obj.type()
+        return str(obj.type())
     cls = type(obj)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
@@ -43,13 +42,7 @@ class Parameter(Tensor):
         data = empty(0) if data is None else data.detach()
         super().__init__(data._storage, data.dtype, tuple(data.shape), data.stride(), data.storage_offset())
         self._vc = data._vc
-        autograd.set_requires_grad(self, requires_grad, "factory")
-
-    @classmethod
-    def wrap(cls, array: Any, dtype_: Any = None) -> Tensor:
-        """impl's autograd builds a tensor's .grad with type(t).wrap: a Parameter's grad is a plain
-        Tensor, as in torch (a Parameter's constructor is not Tensor's)."""
-        return Tensor.wrap(array, dtype_)
+        self.require_grad(requires_grad, "factory")
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -134,11 +127,13 @@ class Module:
     training: bool
     _parameters: dict[str, Parameter | None]
     _modules: dict[str, Module | None]
+    _initialised = False  # Module.__init__ has run: registering before it is torch's AttributeError
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_initialised", True)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         name = type(self).__name__
@@ -149,41 +144,41 @@ class Module:
 
     # --- registration ----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
-        params, modules = self.__dict__.get("_parameters"), self.__dict__.get("_modules")
-        if isinstance(value, Parameter):
-            if params is None:
-                raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self.__dict__.pop(name, None)
-            modules.pop(name, None)
-            self.register_parameter(name, value)
-        elif params is not None and name in params:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{typename(value)}' as parameter '{name}' "
-                    "(torch.nn.Parameter or None expected)"
-                )
-            params[name] = None
-        elif isinstance(value, Module):
-            if modules is None:
-                raise AttributeError("cannot assign module before Module.__init__() call")
-            self.__dict__.pop(name, None)
-            params.pop(name, None)
-            modules[name] = value
-        elif modules is not None and name in modules:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{typename(value)}' as child module '{name}' "
-                    "(torch.nn.Module or None expected)"
-                )
-            modules[name] = None
-        else:
-            object.__setattr__(self, name, value)
+        """torch's rule, per kind (Parameter, then Module; see REGISTRIES): a value of the kind is
+        registered under `name` (which leaves any plain attribute or entry of the other kind); a name
+        registered as the kind takes only the kind or None (TypeError); anything else is a plain
+        attribute."""
+        for kind, table, noun, role in REGISTRIES:
+            if isinstance(value, kind):
+                if not self._initialised:
+                    raise AttributeError(f"cannot assign {noun} before Module.__init__() call")
+                self.__dict__.pop(name, None)
+                for _, other, _, _ in REGISTRIES:
+                    if other != table:  # (re-registering keeps the name's place in its own table)
+                        getattr(self, other).pop(name, None)
+                if kind is Parameter:
+                    self.register_parameter(name, value)
+                else:
+                    self._modules[name] = value
+                return
+            registered = getattr(self, table) if self._initialised else {}
+            if name in registered:
+                if value is not None:
+                    raise TypeError(
+                        f"cannot assign '{typename(value)}' as {role} '{name}' "
+                        f"(torch.nn.{kind.__name__} or None expected)"
+                    )
+                registered[name] = None
+                return
+        object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        for table in ("_parameters", "_modules"):
-            registered = self.__dict__.get(table, {})
-            if name in registered:
-                return registered[name]
+        """Registered parameters and children read back as attributes (only called when Python's own
+        lookup fails)."""
+        if self._initialised:
+            for registered in (self._parameters, self._modules):
+                if name in registered:
+                    return registered[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -195,7 +190,7 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """torch's rule: after __init__, a valid new name, and a Parameter that is a leaf, or None."""
-        if "_parameters" not in self.__dict__:
+        if not self._initialised:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         _check_name("parameter", name, self, self._parameters)
         if param is not None and not isinstance(param, Parameter):
@@ -321,3 +316,10 @@ class Module:
             return f"{type(self).__name__}({extra_lines[0]})"
         body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
         return f"{type(self).__name__}({body})"
+
+
+# what assigning to a Module's attribute registers: (kind, its table, torch's words for it)
+REGISTRIES: tuple[tuple[type[Any], str, str, str], ...] = (
+    (Parameter, "_parameters", "parameters", "parameter"),
+    (Module, "_modules", "module", "child module"),
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,13 +65,13 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(param)
         state["step"] += 1
-        step = state["step"].item()
         if group["weight_decay"] != 0 and group["decoupled_weight_decay"]:
             param.mul_(1 - lr * group["weight_decay"])
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.add_(grad - exp_avg, alpha=1 - beta1)  # torch's lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+        exp_avg = state["exp_avg"].lerp_(grad, 1 - beta1)
+        exp_avg_sq = state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step = state["step"].item()
+        bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
         if group["amsgrad"]:
             exp_avg_sq = state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], exp_avg_sq))
-        denom = exp_avg_sq.sqrt() / math.sqrt(1 - beta2**step) + group["eps"]
-        param.add_(exp_avg / denom, alpha=-lr / (1 - beta1**step))
+        denom = (exp_avg_sq.sqrt() / bias_correction2**0.5).add_(group["eps"])
+        param.addcdiv_(exp_avg, denom, value=-lr / bias_correction1)

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from impl.creation import Generator, as_tensor, randperm, tensor
+from impl.creation import as_tensor, tensor
 from impl.dtypes import float64
 from impl.joining import stack
+from impl.random import Generator, randperm
 from impl.tensor import Tensor
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset", "default_collate"]

@@ -141,3 +141,15 @@ def test_result_strides_follow_operand_layout(a, b) -> None:
         return x + y
 
     both(program, layout=True)
+
+
+def test_broadcast_tensors_returns_a_tensor_of_the_shape_itself() -> None:
+    """torch's expand_outplace: a tensor that has the broadcast shape already comes back as it is
+    (no ExpandBackward0, no new view); the others are expanded views."""
+
+    def program(T):
+        x, y = T.ones(2, 3, requires_grad=True), T.zeros(3)
+        a, b = T.broadcast_tensors(x, y)
+        return [a is x, b is y, b._base is y, a.grad_fn is None, T.broadcast_tensors(y)[0] is y]
+
+    both(program)

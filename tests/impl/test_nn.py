@@ -84,7 +84,10 @@ def test_parameter_grad_is_a_plain_tensor() -> None:
     def program(T: Any) -> Any:
         p = T.nn.Parameter(T.tensor([1.0, 2.0]))
         (p * p).sum().backward()
-        return [p.grad, type(p.grad).__name__]
+        (grad,) = T.autograd.grad((p * 3).sum(), p)
+        q = T.nn.Parameter(T.ones(2))
+        (q * p).sum().backward()
+        return [p.grad, type(p.grad).__name__, type(grad).__name__, type(q.grad).__name__, q.grad]
 
     both(program)
 
@@ -420,6 +423,34 @@ def test_init_under_no_grad_keeps_the_parameter_a_leaf() -> None:
         return [p, p.is_leaf, p.grad_fn is None]
 
     both(program)
+
+
+INITS_WITH_A_GENERATOR = {
+    "uniform_": lambda T, t, g: T.nn.init.uniform_(t, -0.5, 0.5, generator=g),
+    "normal_": lambda T, t, g: T.nn.init.normal_(t, 1.0, 0.1, generator=g),
+    "kaiming_uniform_": lambda T, t, g: T.nn.init.kaiming_uniform_(t, a=math.sqrt(5), generator=g),
+}
+
+
+@pytest.mark.parametrize("engine", [torch, impl], ids=["torch", "impl"])
+@pytest.mark.parametrize("name", list(INITS_WITH_A_GENERATOR))
+def test_init_draws_from_the_generator_given(engine: Any, name: str) -> None:
+    """torch's initialisers take `generator=`: the same seed fills the same values, in place, without
+    touching the default generator (the values are each engine's own)."""
+    init = INITS_WITH_A_GENERATOR[name]
+    engine.manual_seed(0)
+    expected_default = engine.rand(3).tolist()
+    engine.manual_seed(0)
+    t = engine.nn.Parameter(engine.empty(30, 20))
+    assert init(engine, t, engine.Generator().manual_seed(1)) is t and t.is_leaf
+    again = init(engine, engine.empty(30, 20), engine.Generator().manual_seed(1))
+    other = init(engine, engine.empty(30, 20), engine.Generator().manual_seed(2))
+    assert t.tolist() == again.tolist() != other.tolist()
+    assert engine.rand(3).tolist() == expected_default
+
+
+def test_init_constant_draws_match_torch() -> None:
+    both(lambda T: [T.nn.init.normal_(T.empty(2, 3), 2.0, 0.0), T.nn.init.uniform_(T.empty(3), 1.0, 1.0)])
 
 
 # --- activations ---------------------------------------------------------------------------------

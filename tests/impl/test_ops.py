@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -132,6 +135,27 @@ def test_sum_and_mean_match_torch(name: str, kwargs: dict) -> None:
     """sum of ints/bools is int64; mean of ints raises; dim int/tuple/empty, keepdim, duplicates."""
     both(lambda e: e.sum(make(e, sample(name), name), **kwargs))
     both(lambda e: make(e, sample(name), name).mean(**kwargs))
+
+
+EMPTY_MEANS = {
+    "all": lambda e: e.tensor([]).mean(),
+    "dim_of_size_0": lambda e: e.zeros(0, 3).mean(0),
+    "other_dim": lambda e: e.zeros(3, 0).mean(0),
+    "keepdim": lambda e: e.zeros(2, 0, dtype=e.float64).mean((0, 1), keepdim=True),
+    "float16": lambda e: e.zeros(0, 2, dtype=e.float16).mean(0),
+    "complex": lambda e: e.zeros(0, dtype=e.complex64).mean(),
+    "backward": lambda e: e.autograd.grad(
+        e.zeros(0, requires_grad=True).mean(), e.zeros(0, requires_grad=True)
+    ),
+}
+
+
+@pytest.mark.parametrize("program", list(EMPTY_MEANS.values()), ids=list(EMPTY_MEANS))
+def test_mean_of_nothing_is_nan_without_a_warning(program) -> None:
+    """torch's CPU mean is sum / count: over no elements NaN, and no warning (NumPy's mean warns)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        both(program)
 
 
 @pytest.mark.parametrize("name", DTYPE_NAMES)
@@ -310,6 +334,52 @@ def test_fill_zero_copy_match_torch(name: str) -> None:
     both(lambda e: make(e, sample(name), name).zero_())
     both(lambda e: make(e, sample(name), name).copy_(make(e, sample("float64", (3,)), "float64")))
     both(lambda e: make(e, sample(name), name).copy_(make(e, sample("float64", (4,)), "float64")))
+
+
+COMPLEX_BASES = [0, -0.0, 1, -1, 2.5, -34.36 - 3j, 1j, 3 + 4j, 1e-20, 1e20 + 1e20j, 0.5 - 0.5j]
+COMPLEX_BASES += [float("inf"), complex(float("inf"), 1), complex(1, float("inf")), float("nan")]
+COMPLEX_EXPONENTS = [
+    0,
+    1,
+    2,
+    3,
+    -1,
+    -2,
+    0.5,
+    -0.5,
+    -40,
+    40,
+    2.5,
+    1j,
+    -1 + 2j,
+    float("inf"),
+    float("nan"),
+    100,
+    -7,
+]
+
+
+@pytest.mark.parametrize("name", ["complex64", "complex128"])
+@pytest.mark.parametrize("form", ["tensor", "int16_tensor", "scalar", "scalar_base"])
+def test_complex_pow_is_torchs_exp_of_y_log_x(name: str, form: str) -> None:
+    """torch's complex pow is std::pow, exp(y log x) (x**2, x**3, x**-2, sqrt, rsqrt and reciprocal
+    aside): (-34.36-3j) ** -40 underflows to -0+0j, where multiplying out the power overflows to NaN;
+    1 ** y is 1 for every y."""
+
+    def program(T: Any) -> Any:
+        bases = T.tensor(COMPLEX_BASES, dtype=getattr(T, name))
+        if form == "scalar":
+            return [bases**e for e in COMPLEX_EXPONENTS]
+        if form == "scalar_base":
+            exponents = T.tensor(COMPLEX_EXPONENTS, dtype=getattr(T, name))
+            return [b**exponents for b in COMPLEX_BASES if not isinstance(b, float) or b == b]
+        if form == "int16_tensor":
+            exponents = T.tensor([e for e in COMPLEX_EXPONENTS if isinstance(e, int)], dtype=T.int16)
+        else:
+            exponents = T.tensor(COMPLEX_EXPONENTS, dtype=getattr(T, name))
+        return bases[:, None] ** exponents
+
+    both(program)
 
 
 def test_integer_negative_scalar_power_raises_like_torch() -> None:
