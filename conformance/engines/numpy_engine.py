@@ -173,7 +173,8 @@ class ArrayEngine:
             "unfold": self._unfold,
             "is_contiguous": self._is_contiguous,
             "clamp": lambda a, min=None, max=None: xp.clip(a, min, max),
-            "max": lambda a, axis=None, keepdims=False: self._max(a, axis, keepdims),
+            "max": lambda a, axis=None, keepdims=False: self._extreme(a, axis, keepdims, largest=True),
+            "min": lambda a, axis=None, keepdims=False: self._extreme(a, axis, keepdims, largest=False),
             "addcmul": lambda a, b, c, value=1: a + value * b * c,
             "sigmoid": lambda a: 1 / (1 + xp.exp(-a)),
             "relu": lambda a: xp.maximum(a, 0),
@@ -199,12 +200,12 @@ class ArrayEngine:
     def _is_contiguous(self, a: Any) -> bool:
         return bool(a.flags.c_contiguous)
 
-    def _max(self, a: Any, axis: int | None, keepdims: bool) -> Any:
-        """torch.max(t) is the maximum; torch.max(t, dim) is (values, indices)."""
+    def _extreme(self, a: Any, axis: int | None, keepdims: bool, largest: bool) -> Any:
+        """torch.max(t) / torch.min(t) is the extreme; with dim it is (values, indices)."""
+        reduce, arg = (self.xp.max, self.xp.argmax) if largest else (self.xp.min, self.xp.argmin)
         if axis is None:
-            return self.xp.max(a)
-        indices = self.xp.argmax(a, axis=axis, keepdims=keepdims)
-        return self.xp.max(a, axis=axis, keepdims=keepdims), indices
+            return reduce(a)
+        return reduce(a, axis=axis, keepdims=keepdims), arg(a, axis=axis, keepdims=keepdims)
 
     def _view(self, a: Any, shape: tuple[int, ...]) -> Any:
         """NumPy's reshape that refuses to copy (ValueError where torch raises RuntimeError)."""

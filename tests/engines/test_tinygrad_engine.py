@@ -120,7 +120,7 @@ def test_views_share_their_base() -> None:
 
 @pytest.mark.parametrize(
     "scenario_id",
-    ["memory.views", "memory.numpy_sharing", "autograd.retain_graph", "autograd.custom_function"],
+    ["memory.like_layouts", "memory.numpy_sharing", "autograd.retain_graph", "autograd.custom_function"],
 )
 def test_missing_capabilities_are_unsupported_not_passed(scenario_id: str) -> None:
     assert statuses(ENGINE, scenario_id) == {"unsupported"}
