@@ -234,7 +234,7 @@ def _values_of(engine: Engine, shape: list[int], offset: float) -> Any:
     """A float32 tensor of `shape` with distinct small values (zeros for a zero-size shape)."""
     size = math.prod(shape)
     if size == 0:
-        return engine.create("zeros", tuple(shape))
+        return engine.create("zeros", tuple(shape), dtype="float32")
     values = (np.arange(size, dtype=np.float32) % 7 - 3 + offset).reshape(shape)
     return engine.tensor(values.tolist(), dtype="float32")
 

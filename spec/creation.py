@@ -299,6 +299,12 @@ def set_default_dtype(engine: Engine, case: Case) -> Outcome:
     return out
 
 
+def dtype_argument(dtype: str) -> dict[str, str]:
+    """`dtype=` as keyword arguments: none for "default" (the case key says no dtype was given, in
+    a form a manifest can match: TOML has no None)."""
+    return {} if dtype == "default" else {"dtype": dtype}
+
+
 # --- Python numbers out of a dtype's range --------------------------------------------------------
 OUT_OF_RANGE: dict[str, int | float] = {
     "2**63": 2**63,
@@ -318,7 +324,7 @@ OUT_OF_RANGE: dict[str, int | float] = {
 """Python numbers at and beyond the ranges of int64, uint8, int8, float16 and float32, by name
 (TOML, hence manifests, cannot write integers beyond int64)."""
 
-RANGE_DTYPES = (None, "bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64")
+RANGE_DTYPES = ("default", "bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64")
 
 
 def _range_cases() -> list[Case]:
@@ -338,7 +344,7 @@ def out_of_range(engine: Engine, case: Case) -> Outcome:
     tensor() but raise in full(); into bool anything nonzero is True."""
     out = Outcome()
     with out.catching():
-        value, kwargs = OUT_OF_RANGE[case["value"]], {"dtype": case["dtype"]} if case["dtype"] else {}
+        value, kwargs = OUT_OF_RANGE[case["value"]], dtype_argument(case["dtype"])
         if case["factory"] == "tensor":
             result = engine.tensor([value], **kwargs)
         else:
@@ -439,7 +445,7 @@ ARANGE_STEPS: list[list[Any]] = [
 under or over a whole number (in double: computed in float32, arange(-1, 1.1, 0.3) would have 7
 elements, not 8), negative steps, and integer ranges that leave a small dtype."""
 
-ARANGE_DTYPES = (None, "uint8", "int8", "int64", "float16", "bfloat16", "float32", "float64")
+ARANGE_DTYPES = ("default", "uint8", "int8", "int64", "float16", "bfloat16", "float32", "float64")
 
 
 @scenario(
@@ -454,7 +460,7 @@ def arange_steps(engine: Engine, case: Case) -> Outcome:
     dtype (arange(250, 260, 3, dtype=uint8) ends 0, 3)."""
     out = Outcome()
     with out.catching():
-        kwargs = {"dtype": case["dtype"]} if case["dtype"] else {}
+        kwargs = dtype_argument(case["dtype"])
         out.tensors["result"] = observe(engine, engine.create("arange", *case["args"], **kwargs))
     return out
 
@@ -472,7 +478,7 @@ AS_TENSOR_INPUTS: dict[str, Callable[[Engine], Any]] = {
     "float64_tensor": lambda e: e.tensor([1.5, 2.5], dtype="float64"),
     "zero_dim_tensor": lambda e: e.tensor(2.5, dtype="float32"),
 }
-AS_TENSOR_DTYPES = (None, "float32", "float64", "int32")
+AS_TENSOR_DTYPES = ("default", "float32", "float64", "int32")
 
 
 @scenario(
@@ -489,7 +495,7 @@ def as_tensor_inputs(engine: Engine, case: Case) -> Outcome:
     out = Outcome()
     with out.catching():
         given = AS_TENSOR_INPUTS[case["input"]](engine)
-        kwargs = {"dtype": case["dtype"]} if case["dtype"] else {}
+        kwargs = dtype_argument(case["dtype"])
         result = engine.as_tensor(given, **kwargs)
         out.tensors["result"] = observe(engine, result)
         if engine.is_tensor(given):

@@ -469,7 +469,7 @@ def python_scalars(engine: Engine, case: Case) -> Outcome:
 
 # --- reductions: the dtype of sum/mean/prod/amax/max..., with and without dtype= -----------------
 REDUCTIONS = ("sum", "mean", "prod", "amax", "amin", "max", "min")
-DTYPE_ARGUMENTS = (None, "bool", "int8", "int64", "float16", "float64", "complex64")
+DTYPE_ARGUMENTS = ("default", "bool", "int8", "int64", "float16", "float64", "complex64")
 REDUCED: dict[str, list[list[Any]]] = {
     "bool": [[True, True, False], [True, True, True]],
     "uint": [[200, 100, 3], [1, 2, 250]],
@@ -483,11 +483,11 @@ accumulates in float16 instead of float32 (2048 + 1 + 1 ...), ties occur in ever
 
 def _reduction_cases() -> list[Case]:
     typed = [
-        {"op": op, "dtype": d, "dtype_argument": arg, "dim": None, "keepdim": False}
+        {"op": op, "dtype": d, "dtype_argument": arg, "dim": "all", "keepdim": False}
         for op, d, arg in itertools.product(("sum", "mean", "prod"), DTYPES, DTYPE_ARGUMENTS)
     ]
     dims = [
-        {"op": op, "dtype": d, "dtype_argument": None, "dim": dim, "keepdim": keepdim}
+        {"op": op, "dtype": d, "dtype_argument": "default", "dim": dim, "keepdim": keepdim}
         for op, d, (dim, keepdim) in itertools.product(REDUCTIONS, DTYPES, ((0, False), (-1, True)))
     ]
     return typed + dims
@@ -505,9 +505,9 @@ def reductions(engine: Engine, case: Case) -> Outcome:
         dtype = case["dtype"]
         t = engine.tensor(REDUCED["uint" if dtype == "uint8" else category(dtype)], dtype=dtype)
         kwargs: dict[str, Any] = {}
-        if case["dim"] is not None:
+        if case["dim"] != "all":
             kwargs |= {"dim": case["dim"], "keepdim": case["keepdim"]}
-        if case["dtype_argument"] is not None:
+        if case["dtype_argument"] != "default":
             kwargs["dtype"] = case["dtype_argument"]
         record_results(engine, out, engine.call(case["op"], t, **kwargs))
     return out

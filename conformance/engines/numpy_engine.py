@@ -181,7 +181,10 @@ class ArrayEngine:
             "item": lambda a: a.item(),
             "tolist": lambda a: a.tolist(),
             "__getitem__": operator.getitem,
-            **{cast: (lambda a, _d=dtype: a.astype(self._dtype(_d))) for cast, dtype in CASTS.items()},
+            **{
+                cast: (lambda a, _d=dtype: a.astype(self._dtype(_d), copy=False))
+                for cast, dtype in CASTS.items()
+            },
         }
 
     def _div(self, a: Any, b: Any, rounding_mode: str | None = None, **kw: Any) -> Any:
@@ -217,12 +220,13 @@ class ArrayEngine:
     def _detach(self, a: Any) -> Any:
         return a.view()  # a new array over the same memory, as torch's detach
 
-    def _to(self, a: Any, *args: Any, **kwargs: Any) -> Any:
-        """t.to(dtype) / t.to(other) / t.to('cpu'): only dtype changes exist here."""
+    def _to(self, a: Any, *args: Any, copy: bool = False, **kwargs: Any) -> Any:
+        """t.to(dtype, copy=...) / t.to(other) / t.to('cpu'): only dtype changes exist here;
+        like torch, a copy only when asked for or when the dtype changes."""
         target = kwargs.get("dtype") or next((x for x in args if not isinstance(x, str)), None)
         if target is None:
-            return a
-        return a.astype(target if isinstance(target, (np.dtype, type)) else target.dtype, copy=False)
+            return a.copy() if copy else a
+        return a.astype(target if isinstance(target, (np.dtype, type)) else target.dtype, copy=copy)
 
     def _function(self, op: str) -> Callable[..., Any]:
         """The namespace function computing torch.<op>."""
@@ -333,8 +337,12 @@ class ArrayEngine:
         """Elements between the start of the owning array's memory and t's first element."""
         a = self._array(t)
         root = a
-        while isinstance(root.base, np.ndarray):
-            root = root.base
+        while True:  # views chain through .base; as_strided's go through a DummyArray holding it
+            base = getattr(root, "base", None)
+            base = base if isinstance(base, np.ndarray) else getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
+            root = base
         return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // a.itemsize
 
     def shares_memory(self, a: Any, b: Any) -> bool:

@@ -91,7 +91,7 @@ def test_python_scalars_reach_wrap_around_and_refusal() -> None:
 def test_arange_lengths_are_computed_in_double() -> None:
     scenario = SCENARIOS["creation.arange_steps"]
     for args in ([0, 0.3, 0.1], [-1, 1.1, 0.3], [0.1, 0.7, 0.2]):
-        record = scenario.run(TORCH, {"args": args, "dtype": None}).tensors["result"]
+        record = scenario.run(TORCH, {"args": args, "dtype": "default"}).tensors["result"]
         assert record.shape == tuple(torch.arange(*args).shape)
         assert record.shape[0] == int(np.ceil((args[1] - args[0]) / args[2]))
 
