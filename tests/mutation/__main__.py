@@ -4,6 +4,7 @@
     python -m tests.mutation --list            # the catalog: area, import path, rule
     python -m tests.mutation -k Nanless        # mutants whose import path matches (substring or glob)
     python -m tests.mutation --jobs 4 --profile dev
+    python -m tests.mutation --own-area        # each mutant against its own area's scenarios only
 
 Each mutant runs as `pytest conformance --engine tests.mutation.<area>:<Mutant> -x` in its own
 process (from the checkout root, PYTHONPATH=.), with an empty manifest: it is *caught* when the
@@ -44,21 +45,24 @@ class Verdict:
     where: str  # the first failing scenario, or why the run broke
 
 
-def select(pattern: str | None) -> dict[str, str]:
-    """Import path -> area of the mutants matching `pattern` (a glob, or a substring)."""
+def _matches(path: str, pattern: str) -> bool:
+    glob = any(c in pattern for c in "*?[")
+    return fnmatch.fnmatchcase(path, pattern) if glob else pattern.lower() in path.lower()
+
+
+def select(patterns: list[str] | None) -> dict[str, str]:
+    """Import path -> area of the mutants matching any of `patterns` (globs, or substrings)."""
     found = catalog()
-    if pattern:
-        glob = any(c in pattern for c in "*?[")
-        found = {
-            p: c
-            for p, c in found.items()
-            if (fnmatch.fnmatchcase(p, pattern) if glob else pattern.lower() in p.lower())
-        }
+    if patterns:
+        found = {p: c for p, c in found.items() if any(_matches(p, pattern) for pattern in patterns)}
     return {path: cls.area() for path, cls in found.items()}
 
 
-def run_one(path: str, area: str, profile: str, timeout: float, scratch: Path) -> Verdict:
-    """One conformance run with -x against the mutant; the verdict from its exit and results."""
+def run_one(
+    path: str, area: str, profile: str, timeout: float, scratch: Path, own_area: bool = False
+) -> Verdict:
+    """One conformance run with -x against the mutant (only its own area's scenarios with
+    `own_area`); the verdict from its exit and results."""
     slug = path.replace(":", "_").replace(".", "_")
     results, manifest = scratch / f"{slug}.jsonl", scratch / "empty.toml"
     command = [
@@ -66,6 +70,8 @@ def run_one(path: str, area: str, profile: str, timeout: float, scratch: Path) -
         "-p", "no:cacheprovider", "--hypothesis-profile", profile,
         "--manifest", str(manifest), "--results", str(results),
     ]  # fmt: skip
+    if own_area:
+        command += ["--area", area]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -129,15 +135,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="list the catalog and exit")
     parser.add_argument(
-        "-k", dest="pattern", help="only mutants whose import path matches (substring or glob)"
+        "-k",
+        dest="patterns",
+        action="append",
+        help="only mutants whose import path matches (substring or glob; repeatable)",
     )
+    parser.add_argument("--own-area", action="store_true", help="run each mutant against its own area only")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--profile", default="ci", help="hypothesis profile (default ci)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per mutant (default 900)")
     parser.add_argument("--json", type=Path, help="also write the verdicts as JSON here")
     parser.add_argument("--min-score", type=float, default=0.0, help="exit 1 below this score (0..1)")
     args = parser.parse_args(argv)
-    chosen = select(args.pattern)
+    chosen = select(args.patterns)
     if args.list:
         classes = catalog()
         for path, area in chosen.items():
@@ -152,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         (scratch / "empty.toml").write_text("# no expected divergences: every difference is a catch\n")
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = [
-                pool.submit(run_one, p, a, args.profile, args.timeout, scratch) for p, a in chosen.items()
+                pool.submit(run_one, p, a, args.profile, args.timeout, scratch, args.own_area)
+                for p, a in chosen.items()
             ]
             verdicts = []
             for future in futures:
