@@ -627,9 +627,10 @@ def special_points(engine: Engine, case: Case) -> Outcome:
     at 0 and -0.0; max()/min()/amax/amin split the gradient evenly between tied extremes while
     max(dim)/min(dim) give it all to the index they return; maximum/minimum give half to each side
     of a tie; clamp passes the gradient at its bounds (min <= x <= max, inclusive) and, with
-    crossed bounds, nowhere; tensor bounds get the gradient where they are the result; x ** 0 has
-    gradient 0, 0 ** y none for y, x ** 2 at 0 is 0; prod with one zero gives the product of the
-    others there; where routes it to the chosen side. sqrt at 0 is inf."""
+    crossed bounds, nowhere; tensor bounds get the gradient where they are the result; x ** y
+    has gradient 0 with respect to x where y = 0 and with respect to y where x = 0 (y >= 0), x ** 2
+    at 0 is 0; prod with one zero gives the product of the others there; where routes it to the
+    chosen side. sqrt at 0 is inf."""
     out = Outcome()
     compute, values = POINTS[case["point"]]
     with out.catching():

@@ -337,11 +337,12 @@ def _range_cases() -> list[Case]:
 @scenario(cases=_range_cases, finite=True)
 def out_of_range(engine: Engine, case: Case) -> Outcome:
     """torch.tensor([v], dtype=...) and torch.full((2,), v, dtype=...) with Python numbers out of
-    a dtype's range: a Python int beyond int64 raises (tensor: ValueError "Overflow when unpacking
-    long long"; full: RuntimeError), into a smaller integer dtype raises RuntimeError "value
-    cannot be converted to type int8 without overflow" except that tensor() wraps -1 into uint8
-    (255) where full() wraps every negative; floats beyond a float dtype's range become inf in
-    tensor() but raise in full(); into bool anything nonzero is True."""
+    a dtype's range: tensor() refuses an int beyond int64 (ValueError "Overflow when unpacking long
+    long") unless the dtype is floating or bool (2**63 becomes 9.2e18, True), while full() refuses
+    one beyond uint64 or below int64's minimum with OverflowError; into a smaller integer dtype
+    both raise RuntimeError "value cannot be converted to type int8 without overflow", except that
+    negative ints wrap into uint8 (-1 is 255, -129 is 127); a float beyond a float dtype's range becomes
+    inf in tensor() and raises RuntimeError in full(); into bool anything nonzero is True."""
     out = Outcome()
     with out.catching():
         value, kwargs = OUT_OF_RANGE[case["value"]], dtype_argument(case["dtype"])
