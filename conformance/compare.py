@@ -135,6 +135,25 @@ def _mismatch(engine: np.ndarray, oracle: np.ndarray, tol: tuple[float, float] |
     return f"{bad.size}/{oracle.size} mismatched, first at {tuple(int(i) for i in first)}"
 
 
+def _zero_sign_mismatch(engine: np.ndarray, oracle: np.ndarray) -> str | None:
+    """Where the oracle records a signed zero (TensorRecord.signed_zeros): zeros on both sides whose
+    signs differ, which isclose counts as equal (complex values: each part)."""
+    if oracle.dtype.kind not in "fcV":  # bfloat16 (ml_dtypes) is kind V
+        return None
+    complex_ = oracle.dtype.kind == "c"
+    parts = [(engine.real, oracle.real), (engine.imag, oracle.imag)] if complex_ else [(engine, oracle)]
+    wrong = np.zeros(oracle.shape, dtype=bool)
+    for mine, theirs in parts:
+        a = mine.astype(_WIDE.get(mine.dtype, mine.dtype), copy=False)
+        b = theirs.astype(_WIDE.get(theirs.dtype, theirs.dtype), copy=False)
+        wrong |= (a == 0) & (b == 0) & (np.signbit(a) != np.signbit(b))
+    if not wrong.any():
+        return None
+    bad = np.flatnonzero(wrong)
+    first = np.unravel_index(bad[0], oracle.shape) if oracle.ndim else ()
+    return f"{bad.size}/{oracle.size} zeros of the other sign, first at {tuple(int(i) for i in first)}"
+
+
 class Comparator:
     """Compares outcomes under one tolerance table and one error-message policy."""
 
@@ -189,6 +208,8 @@ class Comparator:
             )
         else:
             mismatch = _mismatch(a.value, b.value, self.tolerances.get(b.dtype))
+            if mismatch is None and b.signed_zeros:
+                mismatch = _zero_sign_mismatch(a.value, b.value)
             if mismatch is not None:
                 out.append(
                     Difference(field, name, f"{render_array(a.value)} ({mismatch})", render_array(b.value))

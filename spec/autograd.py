@@ -193,7 +193,7 @@ def cotangent(engine: Engine, like: Any, seed: int) -> Any:
     return build(engine, spec_of(values, dtype))
 
 
-@scenario(cases=_vjp_cases, requires=[Capability.AUTOGRAD])
+@scenario(cases=_vjp_cases, requires=[Capability.AUTOGRAD], keys=["op", "form", "dtype", "via"])
 def vjp(engine: Engine, case: Case) -> Outcome:
     """out = op(*inputs); out.backward(v) (or torch.autograd.grad(out, inputs, v)) with a random
     cotangent v puts v^T J into each input's grad: broadcast inputs get gradients summed back to
@@ -233,7 +233,11 @@ def _accumulation_cases(draw: st.DrawFn) -> Case:
     }
 
 
-@scenario(cases=_accumulation_cases, requires=[Capability.AUTOGRAD, Capability.GRAD_ACCUMULATION])
+@scenario(
+    cases=_accumulation_cases,
+    requires=[Capability.AUTOGRAD, Capability.GRAD_ACCUMULATION],
+    keys=["op", "dtype", "calls"],
+)
 def accumulation(engine: Engine, case: Case) -> Outcome:
     """k backward calls, each through a freshly built graph with its own cotangent, leave in .grad the
     sum of the k VJPs; after `x.grad = None` the next backward starts again from zero."""
@@ -577,4 +581,262 @@ def custom_function(engine: Engine, case: Case) -> Outcome:
         out.facts["grad_fn_is_none"] = engine.grad_fn(result) is None
         engine.backward(engine.call("sum", result))
         _record_grads(engine, out, {"x": x, "y": y})
+    return out
+
+
+# --- gradients at the points where torch picks a subgradient ----------------------------------------
+Point = tuple[Callable[..., Any], list[Any]]
+POINTS: dict[str, Point] = {
+    "relu": (lambda e, x: e.call("relu", x), [[-1.0, -0.0, 0.0, 1.0]]),
+    "abs": (lambda e, x: e.call("abs", x), [[-1.0, -0.0, 0.0, 1.0]]),
+    "sqrt": (lambda e, x: e.call("sqrt", x), [[0.0, 1.0, 4.0]]),
+    "max": (lambda e, x: e.call("max", x), [[1.0, 3.0, 3.0, 2.0]]),
+    "max_three_ties": (lambda e, x: e.call("max", x), [[3.0, 3.0, 3.0, 2.0]]),
+    "min": (lambda e, x: e.call("min", x), [[1.0, 1.0, 3.0, 2.0]]),
+    "amax": (lambda e, x: e.call("amax", x, dim=1), [[[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]]),
+    "amin": (lambda e, x: e.call("amin", x, dim=1), [[[1.0, 1.0, 3.0], [2.0, 2.0, 2.0]]]),
+    "max_dim": (lambda e, x: e.call("max", x, dim=1)[0], [[[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]]),
+    "min_dim": (lambda e, x: e.call("min", x, dim=1)[0], [[[1.0, 1.0, 3.0], [2.0, 2.0, 2.0]]]),
+    "maximum": (lambda e, x, y: e.call("maximum", x, y), [[1.0, 2.0, 3.0], [1.0, 3.0, 2.0]]),
+    "minimum": (lambda e, x, y: e.call("minimum", x, y), [[1.0, 2.0, 3.0], [1.0, 3.0, 2.0]]),
+    "clamp": (lambda e, x: e.call("clamp", x, min=-1.0, max=1.0), [[-2.0, -1.0, 0.0, 1.0, 2.0]]),
+    "clamp_min": (lambda e, x: e.call("clamp", x, min=0.0), [[-1.0, 0.0, 1.0]]),
+    "clamp_max": (lambda e, x: e.call("clamp", x, max=0.0), [[-1.0, 0.0, 1.0]]),
+    "clamp_crossed": (lambda e, x: e.call("clamp", x, min=1.0, max=0.0), [[0.0, 0.5, 1.0, 2.0]]),
+    "clamp_tensor_bounds": (
+        lambda e, x, lo, hi: e.call("clamp", x, min=lo, max=hi),
+        [[-1.0, 0.0, 1.0, 2.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]],
+    ),
+    "pow_zero_exponent": (lambda e, x: e.call("pow", x, 0), [[0.0, 1.0]]),
+    "pow_square": (lambda e, x: e.call("pow", x, 2), [[0.0, -1.0]]),
+    "pow_zero_base": (lambda e, x, y: e.call("pow", x, y), [[0.0, 0.0, 2.0], [2.0, 0.0, 0.0]]),
+    "prod_one_zero": (lambda e, x: e.call("prod", x), [[2.0, 0.0, 3.0]]),
+    "prod_two_zeros": (lambda e, x: e.call("prod", x), [[0.0, 0.0, 3.0]]),
+    "where": (lambda e, x, y: e.call("where", e.call("lt", x, y), x, y), [[1.0, 2.0, 3.0], [2.0, 2.0, 1.0]]),
+}
+"""Ops at their kinks and ties, with the inputs (leaves requiring grad) that sit on them."""
+
+
+@scenario(
+    cases=lambda: [{"point": p, "dtype": d} for p, d in itertools.product(POINTS, GRAD_DTYPES)],
+    finite=True,
+    requires=[Capability.AUTOGRAD],
+)
+def special_points(engine: Engine, case: Case) -> Outcome:
+    """The gradient torch picks where the derivative is not defined: relu and abs have gradient 0
+    at 0 and -0.0; max()/min()/amax/amin split the gradient evenly between tied extremes while
+    max(dim)/min(dim) give it all to the index they return; maximum/minimum give half to each side
+    of a tie; clamp passes the gradient at its bounds (min <= x <= max, inclusive) and, with
+    crossed bounds, nowhere; tensor bounds get the gradient where they are the result; x ** y
+    has gradient 0 with respect to x where y = 0 and with respect to y where x = 0 (y >= 0), x ** 2
+    at 0 is 0; prod with one zero gives the product of the others there; where routes it to the
+    chosen side. sqrt at 0 is inf."""
+    out = Outcome()
+    compute, values = POINTS[case["point"]]
+    with out.catching():
+        leaves = [engine.tensor(v, dtype=case["dtype"], requires_grad=True) for v in values]
+        result = compute(engine, *leaves)
+        out.tensors["output"] = observe(engine, result)
+        engine.backward(engine.call("sum", result))
+        _record_grads(engine, out, {f"x{i}": x for i, x in enumerate(leaves)})
+    return out
+
+
+# --- the state machine over sequences of calls ------------------------------------------------------
+Step = Callable[[Engine, dict[str, Any]], Any]
+
+
+def _graph(e: Engine, env: dict[str, Any]) -> None:
+    """x (a leaf requiring grad), y = x * 2 (a non-leaf), loss = (y * y).sum() (saves y)."""
+    env["y"] = e.call("mul", env["x"], 2)
+    env["loss"] = e.call("sum", e.call("mul", env["y"], env["y"]))
+
+
+SEQUENCES: dict[str, list[Step]] = {
+    "retain_then_free_then_again": [
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+        lambda e, v: e.backward(v["loss"]),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "retain_twice_then_free_then_again": [
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+        lambda e, v: e.backward(v["loss"]),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "free_then_retain": [
+        lambda e, v: e.backward(v["loss"]),
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+    ],
+    "grad_retained_then_backward_twice": [
+        lambda e, v: e.autograd_grad(v["loss"], (v["x"],), retain_graph=True),
+        lambda e, v: e.backward(v["loss"]),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "retain_grad_accumulates": [
+        lambda e, v: e.method("retain_grad", v["y"]),
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "retain_grad_reset_between": [
+        lambda e, v: e.method("retain_grad", v["y"]),
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+        lambda e, v: e.set_grad(v["y"], None),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "retain_grad_called_twice": [
+        lambda e, v: e.method("retain_grad", v["y"]),
+        lambda e, v: e.method("retain_grad", v["y"]),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "retain_grad_after_backward": [
+        lambda e, v: e.backward(v["loss"], retain_graph=True),
+        lambda e, v: e.method("retain_grad", v["y"]),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "retain_grad_on_leaf": [
+        lambda e, v: e.method("retain_grad", v["x"]),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "no_retain_grad": [lambda e, v: e.backward(v["loss"])],
+    "requires_grad_on_constant": [
+        lambda e, v: e.method("requires_grad_", v["c"]),
+        lambda e, v: e.backward(e.call("sum", e.call("mul", v["c"], v["c"]))),
+    ],
+    "requires_grad_false_on_leaf": [
+        lambda e, v: e.method("requires_grad_", v["x"], False),
+        lambda e, v: e.backward(e.call("sum", e.call("mul", v["x"], 3))),
+    ],
+    "requires_grad_false_on_non_leaf": [lambda e, v: e.method("requires_grad_", v["y"], False)],
+    "requires_grad_true_on_non_leaf": [
+        lambda e, v: e.method("requires_grad_", v["y"], True),
+        lambda e, v: e.backward(v["loss"]),
+    ],
+    "requires_grad_after_use": [
+        lambda e, v: v.__setitem__("early", e.call("mul", v["c"], 2)),
+        lambda e, v: e.method("requires_grad_", v["c"]),
+        lambda e, v: v.__setitem__("late", e.call("mul", v["c"], 3)),
+        lambda e, v: e.backward(e.call("sum", v["late"])),
+    ],
+    "two_graphs_accumulate": [
+        lambda e, v: e.backward(v["loss"]),
+        lambda e, v: e.backward(e.call("sum", e.call("mul", v["x"], 3))),
+    ],
+    "grad_reset_then_new_graph": [
+        lambda e, v: e.backward(v["loss"]),
+        lambda e, v: e.set_grad(v["x"], None),
+        lambda e, v: e.backward(e.call("sum", e.call("mul", v["x"], 3))),
+    ],
+}
+"""Sequences of autograd calls on x, y = x * 2, loss = (y * y).sum() and a constant c."""
+
+_SEQUENCE_NEEDS: dict[str, frozenset[Capability]] = {
+    "retain_then_free_then_again": frozenset({Capability.RETAIN_GRAPH, Capability.GRAD_ACCUMULATION}),
+    "retain_twice_then_free_then_again": frozenset({Capability.RETAIN_GRAPH, Capability.GRAD_ACCUMULATION}),
+    "free_then_retain": frozenset({Capability.RETAIN_GRAPH}),
+    "grad_retained_then_backward_twice": frozenset({Capability.RETAIN_GRAPH}),
+    "retain_grad_accumulates": frozenset({Capability.GRAD_ACCUMULATION}),
+    "retain_grad_reset_between": frozenset({Capability.GRAD_ACCUMULATION}),
+    "retain_grad_after_backward": frozenset({Capability.GRAD_ACCUMULATION}),
+    "two_graphs_accumulate": frozenset({Capability.GRAD_ACCUMULATION}),
+}
+"""Capabilities a sequence needs beyond AUTOGRAD."""
+
+
+@scenario(
+    cases=lambda: [{"sequence": s} for s in SEQUENCES],
+    finite=True,
+    requires=[Capability.AUTOGRAD],
+)
+def call_sequences(engine: Engine, case: Case) -> Outcome:
+    """Autograd's state over a sequence of calls, observed after each step: retain_graph=True
+    keeps the graph for the next call only (a later call without it frees it, and the one after
+    raises); torch.autograd.grad(retain_graph=True) leaves .grad alone and the graph usable;
+    retain_grad() makes a non-leaf's .grad accumulate over backward calls from then on (called
+    twice it still counts once, on a leaf it does nothing); requires_grad_() makes a constant a
+    leaf that requires grad (results computed before it stay constant), requires_grad_(False)
+    works on leaves and raises on non-leaves; .grad accumulates across graphs until reset."""
+    missing = _SEQUENCE_NEEDS.get(case["sequence"], frozenset()) - engine.capabilities
+    if missing:
+        return Outcome(unsupported=", ".join(sorted(missing)))
+    out = Outcome()
+    env: dict[str, Any] = {"x": _leaves(engine)[0], "c": engine.tensor(Y_VALUES, dtype="float32")}
+    with out.catching(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns when reading a non-leaf's .grad
+        _graph(engine, env)
+        for i, step in enumerate(SEQUENCES[case["sequence"]]):
+            step(engine, env)
+            for name in ("x", "y", "c"):
+                out.grads[f"{name}.grad@{i}"] = _observe_grad(engine, engine.grad(env[name]))
+            for name in ("early", "late"):
+                if name in env:
+                    out.facts[f"{name}.requires_grad"] = engine.requires_grad(env[name])
+            out.facts[f"x.requires_grad@{i}"] = engine.requires_grad(env["x"])
+    return out
+
+
+# --- version counters: every in-place form, saved inputs and outputs ----------------------------------
+InPlace = Callable[[Engine, Any], Any]
+INPLACE_FORMS: dict[str, InPlace] = {
+    "add_": lambda e, t: e.method("add_", t, 1.0),
+    "mul_": lambda e, t: e.method("mul_", t, 2.0),
+    "iadd": lambda e, t: e.method("__iadd__", t, 1.0),
+    "imul": lambda e, t: e.method("__imul__", t, 2.0),
+    "setitem": lambda e, t: e.method("__setitem__", t, 0, 5.0),
+    "setitem_slice": lambda e, t: e.method("__setitem__", t, slice(1, None), 5.0),
+    "fill_": lambda e, t: e.method("fill_", t, 2.0),
+    "zero_": lambda e, t: e.method("zero_", t),
+    "copy_": lambda e, t: e.method("copy_", t, e.create("ones", (3,))),
+    "through_view": lambda e, t: e.method("add_", e.method("view", t, -1), 1.0),
+    "through_detach": lambda e, t: e.method("add_", e.method("detach", t), 1.0),
+}
+"""In-place writes to a tensor t: methods, augmented operators, indexing assignment, and writes
+through a view or a detached alias of t (which share t's version counter)."""
+
+Saved = Callable[[Engine, Any, InPlace], tuple[Any, Any]]
+SAVED: dict[str, Saved] = {
+    "saved_input": lambda e, x, write: _modify_then(e, e.call("mul", x, 1), write, saved="input"),
+    "saved_output": lambda e, x, write: _modify_then(e, e.call("exp", x), write, saved="output"),
+    "not_saved": lambda e, x, write: _modify_then(e, e.call("mul", x, 1), write, saved="none"),
+    "written_before_use": lambda e, x, write: _modify_then(e, e.call("mul", x, 1), write, saved="before"),
+}
+"""Where the written tensor a sits in the graph: saved by mul (as an input of a * a), saved by exp
+(its output), used by add (which saves nothing), or written before it is used."""
+
+
+def _modify_then(engine: Engine, a: Any, write: InPlace, saved: str) -> tuple[Any, Any]:
+    """Build the graph around `a`, write into `a` (before or after it is used), return (a, loss)."""
+    if saved == "before":
+        write(engine, a)
+    uses = {
+        "input": lambda: engine.call("mul", a, a),
+        "output": lambda: a,
+        "none": lambda: engine.call("add", a, a),
+        "before": lambda: engine.call("mul", a, a),
+    }
+    result = uses[saved]()
+    if saved != "before":
+        write(engine, a)
+    return a, engine.call("sum", result)
+
+
+@scenario(
+    cases=lambda: [{"form": f, "saved": s} for f, s in itertools.product(INPLACE_FORMS, SAVED)],
+    finite=True,
+    requires=[Capability.AUTOGRAD, Capability.INPLACE, Capability.VERSION_COUNTER],
+)
+def version_counter(engine: Engine, case: Case) -> Outcome:
+    """Every in-place form (methods, augmented operators, indexing assignment, fill_/zero_/copy_, a
+    write through a view or through detach(), which share the version counter) bumps the written
+    tensor's version: backward through an op that saved it, as an input (mul) or as an output
+    (exp), raises RuntimeError ("one of the variables needed for gradient computation has been
+    modified by an inplace operation"); a tensor no op saved (add), or one written before it was
+    used, may change freely and the gradient flows."""
+    out = Outcome()
+    x = _leaves(engine)[0]
+    with out.catching():
+        a, loss = SAVED[case["saved"]](engine, x, INPLACE_FORMS[case["form"]])
+        out.tensors["written"] = observe(engine, a)
+        engine.backward(loss)
+    _record_grads(engine, out, {"x.grad": x})
     return out

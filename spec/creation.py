@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
 from spec.engine import DTYPES, Capability, Engine
-from spec.outcome import Outcome, observe
+from spec.outcome import Outcome, aliasing_groups, observe
 from spec.scenario import Case, default_dtype, lacks_default_dtype, scenario
 from spec.strategies import NUMPY_DTYPES, generate, integers, shapes
 
@@ -117,7 +118,7 @@ def _drawn_data_cases(draw: st.DrawFn) -> Case:
     return {"data": nested, "dtype": None, "default_dtype": draw(_DEFAULTS)}
 
 
-@scenario(cases=_drawn_data_cases)
+@scenario(cases=_drawn_data_cases, keys=["default_dtype"])
 def tensor_from_drawn_data(engine: Engine, case: Case) -> Outcome:
     """torch.tensor(nested lists) of any shape mixing Python bools, ints, floats and complex numbers:
     the dtype is that of the highest category present, the shape the nesting's."""
@@ -295,4 +296,210 @@ def set_default_dtype(engine: Engine, case: Case) -> Outcome:
             out.tensors["complex"] = observe(engine, engine.tensor(1.5j))
     finally:
         engine.set_default_dtype(previous)
+    return out
+
+
+def dtype_argument(dtype: str) -> dict[str, str]:
+    """`dtype=` as keyword arguments: none for "default" (the case key says no dtype was given, in
+    a form a manifest can match: TOML has no None)."""
+    return {} if dtype == "default" else {"dtype": dtype}
+
+
+# --- Python numbers out of a dtype's range --------------------------------------------------------
+OUT_OF_RANGE: dict[str, int | float] = {
+    "2**63": 2**63,
+    "2**63-1": 2**63 - 1,
+    "-2**63-1": -(2**63) - 1,
+    "2**64": 2**64,
+    "2**70": 2**70,
+    "256": 256,
+    "-1": -1,
+    "128": 128,
+    "-129": -129,
+    "70000": 70000,
+    "1e39": 1e39,
+    "1e300": 1e300,
+    "-1e300": -1e300,
+}
+"""Python numbers at and beyond the ranges of int64, uint8, int8, float16 and float32, by name
+(TOML, hence manifests, cannot write integers beyond int64)."""
+
+RANGE_DTYPES = ("default", "bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64")
+
+
+def _range_cases() -> list[Case]:
+    return [
+        {"factory": f, "value": v, "dtype": d}
+        for f, v, d in itertools.product(("tensor", "full"), OUT_OF_RANGE, RANGE_DTYPES)
+    ]
+
+
+@scenario(cases=_range_cases, finite=True)
+def out_of_range(engine: Engine, case: Case) -> Outcome:
+    """torch.tensor([v], dtype=...) and torch.full((2,), v, dtype=...) with Python numbers out of
+    a dtype's range: tensor() refuses an int beyond int64 (ValueError "Overflow when unpacking long
+    long") unless the dtype is floating or bool (2**63 becomes 9.2e18, True), while full() refuses
+    one beyond uint64 or below int64's minimum with OverflowError; into a smaller integer dtype
+    both raise RuntimeError "value cannot be converted to type int8 without overflow", except that
+    negative ints wrap into uint8 (-1 is 255, -129 is 127); a float beyond a float dtype's range becomes
+    inf in tensor() and raises RuntimeError in full(); into bool anything nonzero is True."""
+    out = Outcome()
+    with out.catching():
+        value, kwargs = OUT_OF_RANGE[case["value"]], dtype_argument(case["dtype"])
+        if case["factory"] == "tensor":
+            result = engine.tensor([value], **kwargs)
+        else:
+            result = engine.create("full", (2,), value, **kwargs)
+        out.tensors["result"] = observe(engine, result)
+    return out
+
+
+# --- NumPy scalars in data and factory arguments --------------------------------------------------
+def _np(dtype: str, value: Any) -> dict[str, Any]:
+    return {"np": dtype, "value": value}
+
+
+NUMPY_SCALAR_CALLS: list[tuple[str, list[Any]]] = [
+    ("tensor", [[_np("float64", 2.5)]]),
+    ("tensor", [[_np("float64", 2.5), 1]]),
+    ("tensor", [[_np("int32", 3)]]),
+    ("tensor", [[_np("int32", 3), 2]]),
+    ("tensor", [[_np("int16", 3), 2.5]]),
+    ("tensor", [[_np("bool", True)]]),
+    ("tensor", [[_np("bool", True), 2]]),
+    ("tensor", [[_np("float32", 1.5), _np("float64", 2.5)]]),
+    ("tensor", [[_np("int8", 1), _np("uint8", 2)]]),
+    ("tensor", [[_np("complex64", 1j)]]),
+    ("tensor", [[_np("uint8", 200), -1]]),
+    ("tensor", [[[_np("float32", 1.0)], [2.5]]]),
+    ("as_tensor", [[_np("float64", 2.5), 1]]),
+    ("as_tensor", [[_np("int32", 3)]]),
+    ("as_tensor", [[_np("int8", 1), _np("uint8", 2)]]),
+    ("as_tensor", [[_np("float32", 1.5), 2]]),
+    ("full", [[2], _np("float32", 1.5)]),
+    ("full", [[2], _np("float64", 1.5)]),
+    ("full", [[2], _np("int32", 1)]),
+    ("full", [[2], _np("bool", True)]),
+    ("full", [[2], _np("complex64", 1j)]),
+    ("zeros", [_np("int64", 2), _np("int32", 3)]),
+    ("zeros", [[_np("int64", 2)]]),
+    ("ones", [[_np("int16", 2), 2]]),
+    ("arange", [_np("int32", 3)]),
+    ("arange", [_np("float32", 2.0)]),
+    ("arange", [0, _np("float64", 1.0), 0.25]),
+    ("arange", [_np("int64", 1), 5, _np("int64", 2)]),
+    ("linspace", [_np("float64", 0.0), 1, 3]),
+    ("linspace", [0, 1, _np("int64", 3)]),
+    ("eye", [_np("int64", 2)]),
+]
+"""NumPy scalars where torch takes Python data: in lists (they keep their dtype and take part in
+inference), as fill values (they count as Python numbers of their kind), and as sizes and bounds."""
+
+
+def _numpy_scalar_cases() -> list[Case]:
+    return [
+        {"factory": f, "args": a, "default_dtype": dd}
+        for dd, (f, a) in itertools.product(DEFAULT_DTYPES, NUMPY_SCALAR_CALLS)
+    ]
+
+
+@scenario(cases=_numpy_scalar_cases, finite=True)
+def numpy_scalar_arguments(engine: Engine, case: Case) -> Outcome:
+    """NumPy scalars in torch.tensor / as_tensor data keep their dtype and join the inference
+    (a lone np.int32 gives int32, np.int32 with a Python int int64, np.int8 with np.uint8 int16,
+    np.float64 with a Python int float64; np.bool_ beside an int is a TypeError); as full()'s fill
+    value a NumPy scalar counts as a Python number of its kind (np.float64 gives the default dtype,
+    np.int32 int64, np.bool_ the default float); as sizes and arange/linspace/eye arguments they
+    act as the Python numbers they hold."""
+    if unsupported := lacks_default_dtype(engine, case):
+        return unsupported
+    out = Outcome()
+    with default_dtype(engine, case["default_dtype"]), out.catching():
+        factory, args = case["factory"], data(case["args"])
+        if factory in ("tensor", "as_tensor"):
+            result = getattr(engine, factory)(*args)
+        else:
+            result = engine.create(factory, *args)
+        out.tensors["result"] = observe(engine, result)
+    return out
+
+
+# --- arange with float steps: its length and values -----------------------------------------------
+ARANGE_STEPS: list[list[Any]] = [
+    [0, 1, 0.1],
+    [0, 0.3, 0.1],
+    [0.1, 0.7, 0.2],
+    [1, 2.5, 0.5],
+    [0, 1, 1 / 3],
+    [-1, 1, 0.3],
+    [-1, 1.1, 0.3],
+    [0, 10, 1.5],
+    [1, 0, -0.3],
+    [0, 2.5, 0.5],
+    [0, 5, 0.7],
+    [0.5, 3],
+    [250, 260, 3],
+    [0, 300, 100],
+    [-5, 5, 3],
+]
+"""arange(start, end, step) argument lists: float steps whose (end - start) / step lands just
+under or over a whole number (in double: computed in float32, arange(-1, 1.1, 0.3) would have 7
+elements, not 8), negative steps, and integer ranges that leave a small dtype."""
+
+ARANGE_DTYPES = ("default", "uint8", "int8", "int64", "float16", "bfloat16", "float32", "float64")
+
+
+@scenario(
+    cases=lambda: [{"args": a, "dtype": d} for a, d in itertools.product(ARANGE_STEPS, ARANGE_DTYPES)],
+    finite=True,
+)
+def arange_steps(engine: Engine, case: Case) -> Outcome:
+    """torch.arange(start, end, step) has ceil((end - start) / step) elements, computed in double
+    (arange(0, 0.3, 0.1) has 3, arange(0.1, 0.7, 0.2) has 3), element i is start + i * step
+    computed then rounded to the dtype; with an integer dtype the arguments are converted first
+    (a float step of 0.5 becomes 0: "step must be nonzero"), and integer results wrap in a small
+    dtype (arange(250, 260, 3, dtype=uint8) ends 0, 3)."""
+    out = Outcome()
+    with out.catching():
+        kwargs = dtype_argument(case["dtype"])
+        out.tensors["result"] = observe(engine, engine.create("arange", *case["args"], **kwargs))
+    return out
+
+
+# --- as_tensor of lists and of tensors ---------------------------------------------------------------
+AS_TENSOR_INPUTS: dict[str, Callable[[Engine], Any]] = {
+    "ints": lambda e: [1, 2],
+    "floats": lambda e: [1, 2.5],
+    "bools": lambda e: [True, False],
+    "nested": lambda e: [[1, 2], [3, 4]],
+    "complex": lambda e: [1, 2j],
+    "tuple": lambda e: (1.5, 2),
+    "int64_tensor": lambda e: e.tensor([1, 2], dtype="int64"),
+    "float32_tensor": lambda e: e.tensor([1.5, 2.5], dtype="float32"),
+    "float64_tensor": lambda e: e.tensor([1.5, 2.5], dtype="float64"),
+    "zero_dim_tensor": lambda e: e.tensor(2.5, dtype="float32"),
+}
+AS_TENSOR_DTYPES = ("default", "float32", "float64", "int32")
+
+
+@scenario(
+    cases=lambda: [
+        {"input": i, "dtype": d} for i, d in itertools.product(AS_TENSOR_INPUTS, AS_TENSOR_DTYPES)
+    ],
+    finite=True,
+)
+def as_tensor_inputs(engine: Engine, case: Case) -> Outcome:
+    """torch.as_tensor(data, dtype=...) infers a list's dtype as torch.tensor does (int64, the
+    default float, bool, complex64) and converts to dtype=; given a tensor it returns that very
+    tensor when no conversion is needed (same dtype or none asked), and a converted copy
+    otherwise."""
+    out = Outcome()
+    with out.catching():
+        given = AS_TENSOR_INPUTS[case["input"]](engine)
+        kwargs = dtype_argument(case["dtype"])
+        result = engine.as_tensor(given, **kwargs)
+        out.tensors["result"] = observe(engine, result)
+        if engine.is_tensor(given):
+            out.facts["returns_input"] = result is given
+            out.aliasing = aliasing_groups(engine, {"input": given, "result": result})
     return out

@@ -13,19 +13,22 @@ declared by leaving a Capability out; scenarios that need it are reported
 *unsupported* for that engine, never passed.
 
 What the scenarios ask for (an adapter maps each to its library, or raises like torch):
-- call: add sub mul div floor_divide remainder pow eq lt maximum atan2 bitwise_and where
-  clamp(min=, max=) broadcast_shapes broadcast_tensors broadcast_to exp log sqrt sin cos tanh
-  sigmoid relu neg sum mean (dim=, keepdim=) max matmul cat stack;
+- call: add sub mul div floor_divide remainder pow eq lt maximum minimum atan2 bitwise_and where
+  clamp(min=, max=: Python scalars or tensors) broadcast_shapes broadcast_tensors broadcast_to
+  exp log sqrt sin cos tanh sigmoid relu neg abs, reductions sum mean prod (dim=, keepdim=,
+  dtype=) amax amin (dim=, keepdim=) max min (full, or dim= giving (values, indices)),
+  matmul cat stack;
 - method: add sub mul div floor_divide remainder pow bitwise_and, in place add_ sub_ mul_ div_
-  floor_divide_ remainder_ pow_ bitwise_and_ copy_ fill_ zero_ requires_grad_, operators
-  __add__ __sub__ __mul__ __truediv__ __floordiv__ __mod__ __pow__ __and__ __eq__ __gt__,
-  reflected __radd__ __rsub__ __rmul__ __rtruediv__ __rfloordiv__ __rmod__ __rpow__ __rand__,
-  augmented __iadd__ __isub__ __imul__ __itruediv__ __ifloordiv__ __imod__ __ipow__ __iand__,
-  indexing __getitem__ __setitem__, views and layout: view reshape flatten t transpose permute
-  squeeze unsqueeze narrow select diagonal unfold expand detach contiguous clone
-  is_contiguous to;
+  floor_divide_ remainder_ pow_ bitwise_and_ copy_ fill_ zero_ requires_grad_ (with a bool),
+  operators __add__ __sub__ __mul__ __truediv__ __floordiv__ __mod__ __pow__ __and__ __eq__
+  __gt__, reflected __radd__ __rsub__ __rmul__ __rtruediv__ __rfloordiv__ __rmod__ __rpow__
+  __rand__, augmented __iadd__ __isub__ __imul__ __itruediv__ __ifloordiv__ __imod__ __ipow__
+  __iand__, indexing __getitem__ __setitem__, views and layout: view reshape flatten t
+  transpose permute squeeze unsqueeze narrow select diagonal unfold expand detach contiguous
+  clone to (dtype=, copy=) float, autograd: retain_grad;
 - create: zeros ones full empty eye arange linspace rand randn randint zeros_like ones_like
-  empty_like full_like rand_like randn_like randint_like (shapes as tuples, lists or varargs).
+  empty_like full_like rand_like randn_like randint_like (shapes as tuples, lists or varargs;
+  NumPy scalars may stand for Python numbers in every argument).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from spec.engine import DTYPES, Capability, Engine
-from spec.outcome import Outcome, aliasing_groups, observe, observe_array
+from spec.outcome import Outcome, aliasing_groups, observe, observe_array, observe_layout
 from spec.scenario import Case, scenario
 from spec.strategies import NUMPY_DTYPES, category, decode_index
 
@@ -137,10 +137,15 @@ VIEW_OPS: list[tuple[str, list[Any], list[int]]] = [
     ("view", [6, 4], [2, 3, 4]),
     ("view", [-1], [2, 3, 4]),
     ("view", [4, 3, 2], [2, 3, 4]),
+    ("view", [2, 3, 2, 2], [2, 3, 4]),
     ("reshape", [6, 4], [2, 3, 4]),
     ("reshape", [-1], [2, 3, 4]),
+    ("reshape", [2, 12], [2, 3, 4]),
+    ("reshape", [4, 3, 2], [2, 3, 4]),
+    ("reshape", [2, 3, 2, 2], [2, 3, 4]),
     ("flatten", [], [2, 3, 4]),
     ("flatten", [1], [2, 3, 4]),
+    ("flatten", [0, 1], [2, 3, 4]),
     ("t", [], [3, 4]),
     ("t", [], [2, 3, 4]),
     ("transpose", [0, 2], [2, 3, 4]),
@@ -148,6 +153,7 @@ VIEW_OPS: list[tuple[str, list[Any], list[int]]] = [
     ("squeeze", [], [2, 1, 4, 1]),
     ("squeeze", [1], [2, 1, 4]),
     ("unsqueeze", [1], [2, 3, 4]),
+    ("unsqueeze", [3], [2, 3, 4]),
     ("unsqueeze", [-1], [3, 4]),
     ("narrow", [1, 1, 2], [2, 3, 4]),
     ("narrow", [2, 0, 0], [2, 3, 4]),
@@ -166,39 +172,227 @@ VIEW_OPS: list[tuple[str, list[Any], list[int]]] = [
     ("contiguous", [], [2, 3, 4]),
     ("clone", [], [2, 3, 4]),
 ]
-"""(method, args, base shape): view ops, ops that view or copy (reshape, flatten, contiguous), and copies."""
+"""(method, args, base shape): view ops, ops that view or copy (reshape, flatten, contiguous:
+a view exactly when torch's stride rule allows one), and copies."""
+
+BASE_LAYOUTS = ("contiguous", "transposed", "sliced", "offset", "expanded")
+"""How a base is laid out in its root's memory: row-major, dims reversed, every other element of
+the last dim, a corner of a larger array (storage offset > 0), or expanded (stride 0) from a root
+whose first dim of size > 1 is 1."""
+
+
+def layout_base(engine: Engine, shape: list[int], layout: str) -> tuple[Any, Any]:
+    """(root, base): a float32 tensor of `shape` in `layout`, made through the engine's own view
+    ops from `root`, the contiguous arange that owns its memory."""
+    ndim = len(shape)
+    stored = list(shape)
+    if layout == "sliced":
+        stored[-1] *= 2
+    elif layout == "offset":
+        stored = [n + 1 for n in shape]
+    elif layout == "expanded":
+        first = next((i for i, n in enumerate(shape) if n > 1), None)
+        if first is not None:
+            stored[first] = 1
+    root = engine.create("arange", int(np.prod(stored)), dtype="float32")
+    if layout == "transposed":
+        base = engine.method("reshape", root, *reversed(shape))
+        return root, engine.method("permute", base, *range(ndim)[::-1])
+    base = engine.method("reshape", root, *stored)
+    if layout == "sliced":
+        return root, engine.method("__getitem__", base, (Ellipsis, slice(None, None, 2)))
+    if layout == "offset":
+        return root, engine.method("__getitem__", base, (slice(1, None),) * ndim)
+    if layout == "expanded":
+        return root, engine.method("expand", base, *shape)
+    return root, base
 
 
 def _view_cases() -> list[Case]:
     return [
         {"op": op, "args": args, "base_shape": shape, "base_layout": layout}
-        for (op, args, shape), layout in itertools.product(VIEW_OPS, ("contiguous", "transposed"))
+        for (op, args, shape), layout in itertools.product(VIEW_OPS, BASE_LAYOUTS)
     ]
 
 
-@scenario(cases=_view_cases, finite=True, requires=[Capability.VIEWS, Capability.STRIDES, Capability.INPLACE])
+def _first(engine: Engine, t: Any) -> tuple[Any, ...] | Any:
+    """The index of t's first element (Ellipsis for a 0-dim tensor)."""
+    return (0,) * len(engine.shape(t)) or Ellipsis
+
+
+@scenario(cases=_view_cases, finite=True, requires=[Capability.VIEWS, Capability.INPLACE])
 def views(engine: Engine, case: Case) -> Outcome:
-    """base.<op>(*args) on a contiguous or a transposed base: the result's shape, strides,
-    storage_offset and whether it shares the base's memory (a view) or not (a copy: clone, and
-    reshape/flatten/contiguous when strides forbid a view); a write through the result shows in
-    the base exactly when they share. view() on incompatible strides, t() on 3-D and negative
+    """base.<op>(*args) on a contiguous, transposed, sliced, offset or expanded base: the result's
+    shape and values, whether it shares the base's memory (a view) or not (a copy: clone, and
+    reshape/flatten/contiguous exactly when torch's stride rule forbids a view), and write-through
+    both ways: a write into the memory's owner shows in a view, a write into a view's first
+    element shows in the owner, neither for a copy. Where the engine declares STRIDES, also the
+    result's strides and storage offset. view() on incompatible strides, t() on 3-D and negative
     slice steps raise torch's errors."""
     out = Outcome()
     with out.catching():
-        shape = case["base_shape"]
-        size = int(np.prod(shape))
-        base = engine.create("arange", float(size))
-        if case["base_layout"] == "transposed":
-            base = engine.method(
-                "permute", engine.method("reshape", base, *reversed(shape)), *range(len(shape))[::-1]
-            )
-        else:
-            base = engine.method("reshape", base, *shape)
+        root, base = layout_base(engine, case["base_shape"], case["base_layout"])
         args = [decode_index(case["args"])] if case["op"] == "__getitem__" else case["args"]
         result = engine.method(case["op"], base, *args)
-        out.tensors["result"] = observe(engine, result, layout=True)
-        out.facts["is_contiguous"] = bool(engine.method("is_contiguous", result))
-        out.aliasing = aliasing_groups(engine, {"base": base, "result": result})
-        engine.method("__setitem__", result, Ellipsis, -1.0)
-        out.tensors["base_after_write"] = observe(engine, base)
+        out.tensors["result"] = observe_layout(engine, result)
+        out.aliasing = aliasing_groups(engine, {"root": root, "base": base, "result": result})
+        engine.method("add_", root, 100.0)
+        out.tensors["result_after_root_write"] = observe(engine, result)
+        if np.prod(engine.shape(result)) > 0:
+            engine.method("__setitem__", result, _first(engine, result), -1.0)
+        out.tensors["root_after_result_write"] = observe(engine, root)
+    return out
+
+
+# --- NumPy arrays and tensors that are not contiguous ------------------------------------------------
+STRIDED: dict[str, tuple[tuple[int, ...], Any]] = {
+    "transposed": ((3, 4), "T"),
+    "step_sliced": ((4, 6), (slice(None), slice(None, None, 2))),
+    "offset": ((4, 5), (slice(1, None), slice(2, None))),
+    "column": ((3, 4), (slice(None), 1)),
+    "element": ((2, 3), (1, 2, Ellipsis)),
+}
+"""Non-contiguous layouts, each as (shape of the contiguous owner, index of the view into it)."""
+
+STRIDED_VIA = ("from_numpy", "as_tensor", "tensor", "numpy")
+STRIDED_DTYPES = ("float64", "int32")
+
+
+def _strided_array(layout: str, dtype: str) -> np.ndarray:
+    shape, index = STRIDED[layout]
+    owner = np.arange(int(np.prod(shape))).astype(NUMPY_DTYPES[dtype]).reshape(shape)
+    return owner.T if index == "T" else owner[index]
+
+
+def _strided_tensor(engine: Engine, layout: str, dtype: str) -> Any:
+    shape, index = STRIDED[layout]
+    owner = engine.method("reshape", engine.create("arange", int(np.prod(shape)), dtype=dtype), *shape)
+    return engine.method("t", owner) if index == "T" else engine.method("__getitem__", owner, index)
+
+
+@scenario(
+    cases=lambda: [
+        {"via": v, "layout": k, "dtype": d}
+        for v, k, d in itertools.product(STRIDED_VIA, STRIDED, STRIDED_DTYPES)
+    ],
+    finite=True,
+    requires=[Capability.NUMPY_SHARING, Capability.INPLACE],
+)
+def numpy_layouts(engine: Engine, case: Case) -> Outcome:
+    """from_numpy and as_tensor of a non-contiguous array (transposed, sliced with a step, a
+    corner, a column, one element) share its memory with the array's own strides (in elements)
+    and storage offset 0 from the array's first element; tensor() copies into a contiguous
+    tensor; a non-contiguous tensor's numpy() shares its memory. A write through either side of
+    a shared pair shows in the other."""
+    out = Outcome()
+    with out.catching():
+        dtype = case["dtype"]
+        if case["via"] == "numpy":
+            t = _strided_tensor(engine, case["layout"], dtype)
+            array = engine.numpy(t)
+        else:
+            array = _strided_array(case["layout"], dtype)
+            t = getattr(engine, case["via"])(array)
+        out.tensors["tensor"] = observe_layout(engine, t)
+        out.aliasing = aliasing_groups(engine, {"tensor": t, "array": array})
+        first = (0,) * array.ndim or Ellipsis
+        array[first] = 7
+        out.tensors["tensor_after_array_write"] = observe(engine, t)
+        engine.method("__setitem__", t, first, 9)
+        out.tensors["array_after_tensor_write"] = observe_array(array, dtype)
+    return out
+
+
+# --- ops that return their input, share it, or copy it -----------------------------------------------
+Sharing = Callable[[Engine, Any], Any]
+SHARING_OPS: dict[str, Sharing] = {
+    "contiguous": lambda e, t: e.method("contiguous", t),
+    "to_same_dtype": lambda e, t: e.method("to", t, dtype="float32"),
+    "to_other_dtype": lambda e, t: e.method("to", t, dtype="float64"),
+    "to_same_dtype_copy": lambda e, t: e.method("to", t, dtype="float32", copy=True),
+    "float": lambda e, t: e.method("float", t),
+    "as_tensor": lambda e, t: e.as_tensor(t),
+    "as_tensor_same_dtype": lambda e, t: e.as_tensor(t, dtype="float32"),
+    "as_tensor_other_dtype": lambda e, t: e.as_tensor(t, dtype="float64"),
+    "tensor": lambda e, t: e.tensor(t),
+    "detach": lambda e, t: e.method("detach", t),
+    "clone": lambda e, t: e.method("clone", t),
+    "reshape_same_shape": lambda e, t: e.method("reshape", t, *e.shape(t)),
+}
+"""Ops on a float32 tensor that may return it unchanged, a view of it, or a copy."""
+
+
+@scenario(
+    cases=lambda: [
+        {"op": op, "layout": layout}
+        for op, layout in itertools.product(SHARING_OPS, ("contiguous", "transposed"))
+    ],
+    finite=True,
+    requires=[Capability.VIEWS, Capability.INPLACE],
+)
+def copy_or_share(engine: Engine, case: Case) -> Outcome:
+    """Which ops return their input itself, a view sharing its memory, or a copy: contiguous() of
+    a contiguous tensor, to() of the same dtype, t.float() of a float32 tensor and as_tensor(t)
+    without a conversion return t itself; detach() and reshape to the same shape share its memory
+    (a write shows in t); to(copy=True), clone(), torch.tensor(t), a dtype change and contiguous()
+    of a transposed tensor copy."""
+    out = Outcome()
+    with out.catching(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch.tensor(t) advises clone().detach()
+        _, t = layout_base(engine, [2, 3], case["layout"])
+        result = SHARING_OPS[case["op"]](engine, t)
+        out.facts["returns_input"] = result is t
+        out.tensors["result"] = observe_layout(engine, result)
+        out.aliasing = aliasing_groups(engine, {"input": t, "result": result})
+        engine.method("__setitem__", t, (0, 0), -1.0)
+        out.tensors["result_after_input_write"] = observe(engine, result)
+    return out
+
+
+# --- *_like factories and clone: torch.preserve_format --------------------------------------------------
+LIKE_FACTORIES: dict[str, list[Any]] = {
+    "zeros_like": [],
+    "ones_like": [],
+    "empty_like": [],
+    "full_like": [2.5],
+    "rand_like": [],
+    "randn_like": [],
+    "randint_like": [10],
+    "clone": [],
+}
+LIKE_LAYOUTS: dict[str, tuple[list[int], str]] = {
+    "contiguous": ([2, 3], "contiguous"),
+    "transposed": ([2, 3], "transposed"),
+    "permuted": ([2, 3, 4], "transposed"),
+    "sliced": ([2, 3], "sliced"),
+    "offset": ([2, 3], "offset"),
+    "expanded": ([2, 3], "expanded"),
+}
+"""Bases for *_like: dense layouts (contiguous, transposed, permuted) and non-dense ones."""
+
+
+@scenario(
+    cases=lambda: [{"factory": f, "layout": k} for f, k in itertools.product(LIKE_FACTORIES, LIKE_LAYOUTS)],
+    finite=True,
+    requires=[Capability.STRIDES],
+)
+def like_layouts(engine: Engine, case: Case) -> Outcome:
+    """*_like factories and clone() use torch.preserve_format: the result keeps the input's strides
+    when the input is dense and non-overlapping (contiguous, transposed, any permutation), and is
+    contiguous otherwise (sliced with a step, a corner, expanded); it never shares the input's
+    memory. Values are compared for the non-random factories."""
+    out = Outcome()
+    with out.catching():
+        shape, layout = LIKE_LAYOUTS[case["layout"]]
+        _, base = layout_base(engine, shape, layout)
+        factory, args = case["factory"], LIKE_FACTORIES[case["factory"]]
+        like = engine.method if factory == "clone" else engine.create
+        result = like(factory, base, *args)
+        record = observe(engine, result, layout=True)
+        if factory.startswith(("rand", "empty")):  # values not compared: the layout, dtype and shape are
+            out.facts |= {"strides": record.strides, "storage_offset": record.storage_offset}
+            out.facts |= {"dtype": record.dtype, "shape": record.shape}
+        else:
+            out.tensors["result"] = record
+        out.aliasing = aliasing_groups(engine, {"input": base, "result": result})
     return out

@@ -16,19 +16,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from spec.engine import Capability
+
 if TYPE_CHECKING:
     from spec.engine import Engine
 
 
 @dataclass
 class TensorRecord:
-    """A tensor as observed: values, torch dtype name, shape, and layout when observable."""
+    """A tensor as observed: values, torch dtype name, shape, and layout when observable.
+
+    `signed_zeros` is set by a scenario where torch's rule fixes the sign of a zero result (IEEE
+    negation, abs, sqrt, add/sub/mul/div): the comparison then also checks the sign of every zero,
+    which value comparison alone (isclose) treats as equal."""
 
     value: np.ndarray
     dtype: str
     shape: tuple[int, ...]
     strides: tuple[int, ...] | None = None
     storage_offset: int | None = None
+    signed_zeros: bool = False
 
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
@@ -88,15 +95,23 @@ class Outcome:
             self.error = ErrorRecord(type(exc).__name__, str(exc))
 
 
-def observe(engine: Engine, t: Any, *, layout: bool = False) -> TensorRecord:
-    """Read a tensor through the engine protocol into a TensorRecord."""
+def observe(engine: Engine, t: Any, *, layout: bool = False, signed_zeros: bool = False) -> TensorRecord:
+    """Read a tensor through the engine protocol into a TensorRecord (with its strides and storage
+    offset when `layout`; zeros compared with their sign when `signed_zeros`)."""
     return TensorRecord(
         value=engine.to_numpy(t),
         dtype=engine.dtype(t),
         shape=tuple(engine.shape(t)),
         strides=tuple(engine.strides(t)) if layout else None,
         storage_offset=engine.storage_offset(t) if layout else None,
+        signed_zeros=signed_zeros,
     )
+
+
+def observe_layout(engine: Engine, t: Any, **options: Any) -> TensorRecord:
+    """observe() with strides and storage offset where the engine declares STRIDES (the comparison
+    checks layout only where both sides recorded it), without them elsewhere."""
+    return observe(engine, t, layout=Capability.STRIDES in engine.capabilities, **options)
 
 
 def aliasing_groups(engine: Engine, named: dict[str, Any]) -> list[frozenset[str]]:

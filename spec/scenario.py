@@ -10,7 +10,9 @@ cases come from:
 A case is a dict of plain Python data (str, int, float, bool, None, tuples,
 lists, and dicts of those; arrays as nested lists plus a dtype name) so that
 `repr(case)` is valid Python: the reproduction of a divergence is built from it.
-Manifest entries match on a case's keys (e.g. {"dtype": "bfloat16"}).
+Manifest entries match on a case's keys (e.g. {"dtype": "bfloat16"}): `Scenario.keys` names the
+keys an entry may match, derived from the enumerated cases of a finite scenario and declared with
+`keys=` by a drawn one (the scalar keys that select the rule: op, dtypes, kinds).
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ class Scenario:
     finite: bool  # True: `cases()` enumerates every case; False: `cases()` is a strategy
     requires: frozenset[Capability]
     doc: str  # the torch rule the scenario checks (the function's docstring)
+    keys: frozenset[str] = frozenset()  # case keys a manifest entry may match
+
+    def count(self) -> int | None:
+        """How many cases a finite domain enumerates (None for a drawn one)."""
+        return sum(1 for _ in self.cases()) if self.finite else None
 
 
 REGISTRY: dict[str, Scenario] = {}
@@ -45,17 +52,21 @@ def scenario(
     cases: Callable[[], Any],
     finite: bool = False,
     requires: Iterable[Capability] = (),
+    keys: Iterable[str] = (),
 ) -> Callable[[Callable[[Engine, Case], Outcome]], Callable[[Engine, Case], Outcome]]:
-    """Register `run` as a scenario of its module's area (spec/<area>.py)."""
+    """Register `run` as a scenario of its module's area (spec/<area>.py). A drawn scenario names
+    in `keys` the case keys a manifest entry may match; a finite one has every key of its cases."""
 
     def register(run: Callable[[Engine, Case], Outcome]) -> Callable[[Engine, Case], Outcome]:
         area = run.__module__.rsplit(".", 1)[-1]
         if area not in AREAS:
             raise ValueError(f"scenario {run.__name__} lives outside an area module: {run.__module__}")
+        if finite and keys:
+            raise ValueError(f"scenario {run.__name__}: a finite scenario's keys come from its cases")
         sid = f"{area}.{run.__name__}"
-        REGISTRY[sid] = Scenario(
-            sid, area, run, cases, finite, frozenset(requires), (run.__doc__ or "").strip()
-        )
+        found = frozenset(k for case in cases() for k in case) if finite else frozenset(keys)
+        doc = (run.__doc__ or "").strip()
+        REGISTRY[sid] = Scenario(sid, area, run, cases, finite, frozenset(requires), doc, found)
         return run
 
     return register

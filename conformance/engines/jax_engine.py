@@ -156,6 +156,11 @@ class JaxEngine(ArrayEngine):
         return list(found.values())
 
     # --- JAX specifics of the NumPy-API mapping ---------------------------------------------------
+    def _signatures(self) -> dict[str, Callable[..., Any]]:
+        """JAX's own relu (gradient 0 at 0, as torch's) rather than NumPy's maximum(a, 0), whose
+        gradient JAX splits at the tie."""
+        return {**super()._signatures(), "relu": jax.nn.relu}
+
     def _view(self, a: Any, shape: tuple[int, ...]) -> Any:
         return jnp.reshape(a, shape)
 

@@ -173,14 +173,18 @@ class ArrayEngine:
             "unfold": self._unfold,
             "is_contiguous": self._is_contiguous,
             "clamp": lambda a, min=None, max=None: xp.clip(a, min, max),
-            "max": lambda a, axis=None, keepdims=False: self._max(a, axis, keepdims),
+            "max": lambda a, axis=None, keepdims=False: self._extreme(a, axis, keepdims, largest=True),
+            "min": lambda a, axis=None, keepdims=False: self._extreme(a, axis, keepdims, largest=False),
             "addcmul": lambda a, b, c, value=1: a + value * b * c,
             "sigmoid": lambda a: 1 / (1 + xp.exp(-a)),
             "relu": lambda a: xp.maximum(a, 0),
             "item": lambda a: a.item(),
             "tolist": lambda a: a.tolist(),
             "__getitem__": operator.getitem,
-            **{cast: (lambda a, _d=dtype: a.astype(self._dtype(_d))) for cast, dtype in CASTS.items()},
+            **{
+                cast: (lambda a, _d=dtype: a.astype(self._dtype(_d), copy=False))
+                for cast, dtype in CASTS.items()
+            },
         }
 
     def _div(self, a: Any, b: Any, rounding_mode: str | None = None, **kw: Any) -> Any:
@@ -199,12 +203,12 @@ class ArrayEngine:
     def _is_contiguous(self, a: Any) -> bool:
         return bool(a.flags.c_contiguous)
 
-    def _max(self, a: Any, axis: int | None, keepdims: bool) -> Any:
-        """torch.max(t) is the maximum; torch.max(t, dim) is (values, indices)."""
+    def _extreme(self, a: Any, axis: int | None, keepdims: bool, largest: bool) -> Any:
+        """torch.max(t) / torch.min(t) is the extreme; with dim it is (values, indices)."""
+        reduce, arg = (self.xp.max, self.xp.argmax) if largest else (self.xp.min, self.xp.argmin)
         if axis is None:
-            return self.xp.max(a)
-        indices = self.xp.argmax(a, axis=axis, keepdims=keepdims)
-        return self.xp.max(a, axis=axis, keepdims=keepdims), indices
+            return reduce(a)
+        return reduce(a, axis=axis, keepdims=keepdims), arg(a, axis=axis, keepdims=keepdims)
 
     def _view(self, a: Any, shape: tuple[int, ...]) -> Any:
         """NumPy's reshape that refuses to copy (ValueError where torch raises RuntimeError)."""
@@ -216,12 +220,13 @@ class ArrayEngine:
     def _detach(self, a: Any) -> Any:
         return a.view()  # a new array over the same memory, as torch's detach
 
-    def _to(self, a: Any, *args: Any, **kwargs: Any) -> Any:
-        """t.to(dtype) / t.to(other) / t.to('cpu'): only dtype changes exist here."""
+    def _to(self, a: Any, *args: Any, copy: bool = False, **kwargs: Any) -> Any:
+        """t.to(dtype, copy=...) / t.to(other) / t.to('cpu'): only dtype changes exist here;
+        like torch, a copy only when asked for or when the dtype changes."""
         target = kwargs.get("dtype") or next((x for x in args if not isinstance(x, str)), None)
         if target is None:
-            return a
-        return a.astype(target if isinstance(target, (np.dtype, type)) else target.dtype, copy=False)
+            return a.copy() if copy else a
+        return a.astype(target if isinstance(target, (np.dtype, type)) else target.dtype, copy=copy)
 
     def _function(self, op: str) -> Callable[..., Any]:
         """The namespace function computing torch.<op>."""
@@ -332,8 +337,12 @@ class ArrayEngine:
         """Elements between the start of the owning array's memory and t's first element."""
         a = self._array(t)
         root = a
-        while isinstance(root.base, np.ndarray):
-            root = root.base
+        while True:  # views chain through .base; as_strided's go through a DummyArray holding it
+            base = getattr(root, "base", None)
+            base = base if isinstance(base, np.ndarray) else getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
+            root = base
         return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // a.itemsize
 
     def shares_memory(self, a: Any, b: Any) -> bool:

@@ -65,6 +65,7 @@ RENAMED: dict[str, str] = {
     "amax": "max",
     "amin": "min",
     "type": "cast",
+    "broadcast_to": "expand",
 }
 """torch name -> tinygrad Tensor method computing the same operation."""
 
@@ -77,7 +78,9 @@ CASTS: dict[str, str] = {
 }
 """torch's conversion methods tinygrad lacks -> the dtype they cast to."""
 
-REDUCTIONS = frozenset({"sum", "mean", "max", "min", "prod", "any", "all", "argmax", "argmin", "std", "var"})
+REDUCTIONS = frozenset(
+    {"sum", "mean", "max", "min", "amax", "amin", "prod", "any", "all", "argmax", "argmin", "std", "var"}
+)
 """Methods whose `dim=` is tinygrad's `axis=`."""
 
 STORED = frozenset({"BUFFER", "COPY", "CONST", "UNIQUE", "DEVICE"})
@@ -182,6 +185,7 @@ class TinygradEngine:
     def method(self, op: str, self_: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs = self._kwargs(kwargs, op)
         _refuse_integer_division_by_zero(op, self_, args, kwargs)
+        _refuse_huge_integer_power(op, self_, args)
         if op == "requires_grad_":  # no flag to set: floating tensors always take part, others never
             return self_
         if op.endswith("_") and not op.startswith("_"):
@@ -209,17 +213,25 @@ class TinygradEngine:
             return lambda a, b, value=1: t + value * a * b
         if op == "clamp":
             return lambda min=None, max=None: t.clamp(min, max)
+        if op == "t":
+            return lambda: t.T
+        if op == "retain_grad":  # backward fills every floating tensor's .grad already
+            return lambda: None
+        if op in ("max", "min"):  # torch.max(t, dim) is (values, indices)
+            return lambda axis=None, keepdim=False: _extreme(t, op, axis, keepdim)
+        if op == "mean":  # torch's dtype= converts the input first; tinygrad's mean has none
+            return lambda dtype=None, **kw: (t if dtype is None else t.cast(dtype)).mean(**kw)
         return getattr(t, RENAMED.get(op, op))
 
-    def _to(self, t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        """t.to(dtype) is t.cast(dtype); t.to('cpu') is tinygrad's device move."""
+    def _to(self, t: Tensor, *args: Any, copy: bool = False, **kwargs: Any) -> Tensor:
+        """t.to(dtype) is t.cast(dtype); t.to('cpu') is tinygrad's device move; copy=True clones."""
         target = kwargs.get("dtype") or next((a for a in args if not isinstance(a, str)), None)
         device = next((a for a in args if isinstance(a, str)), kwargs.get("device"))
         if device is not None:
             t = t.to(device.upper())
-        if target is None:
-            return t
-        return t.cast(target.dtype if isinstance(target, Tensor) else self._dtype(target))
+        if target is not None:
+            t = t.cast(target.dtype if isinstance(target, Tensor) else self._dtype(target))
+        return t.clone() if copy else t
 
     def _inplace(self, op: str, self_: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         """t.<op>_(...) as tinygrad's in-place primitive: t.assign(new value)."""
@@ -256,8 +268,14 @@ class TinygradEngine:
         raise NotImplementedError("tinygrad exposes no storage offset")
 
     def shares_memory(self, a: Any, b: Any) -> bool:
-        """Two tensors share memory when they are views of one base (buffer or computation)."""
-        return isinstance(a, Tensor) and isinstance(b, Tensor) and a.uop.base is b.uop.base
+        """Two tensors share memory when they are views of one base (buffer or computation) and
+        both have elements (an empty view overlaps nothing). A tensor made from a Python scalar is
+        a constant, deduplicated by value: it has no memory to share with another tensor."""
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or 0 in (a.numel(), b.numel()):
+            return False
+        if a.uop.base.op.name == "CONST" and a is not b:
+            return False
+        return a.uop.base is b.uop.base
 
     def is_tensor(self, x: Any) -> bool:
         return isinstance(x, Tensor)
@@ -370,6 +388,32 @@ def _refuse_integer_division_by_zero(
         raise ZeroDivisionError(
             f"{op}: integer division by zero (tinygrad's kernel would kill the process with SIGFPE)"
         )
+
+
+POWERS = frozenset({"pow", "pow_", "__pow__", "__ipow__"})
+HUGE_EXPONENT = 2**16
+
+
+def _refuse_huge_integer_power(op: str, self_: Any, args: tuple[Any, ...]) -> None:
+    """tinygrad computes an integer tensor to a Python int power as the exact big-integer power
+    before wrapping: time and memory grow with the exponent (2**24: 85 s; 2**31: minutes and
+    gigabytes, docs/findings.md T9). Refuse exponents past 2**16 instead, so only this case is lost."""
+    exponent = args[0] if args else None
+    if op not in POWERS or not isinstance(self_, Tensor) or dtypes.is_float(self_.dtype):
+        return
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and abs(exponent) > HUGE_EXPONENT:
+        raise RuntimeError(
+            f"{op}: integer power by {exponent} (tinygrad would compute the exact big-integer power: "
+            "minutes and gigabytes, findings T9)"
+        )
+
+
+def _extreme(t: Tensor, op: str, axis: int | None, keepdim: bool) -> Any:
+    """torch.max(t) / torch.min(t) is the extreme; with a dim it is (values, indices)."""
+    values = getattr(t, op)(axis, keepdim)
+    if axis is None:
+        return values
+    return values, getattr(t, f"arg{op}")(axis, keepdim)
 
 
 def _index(op: str, start: int, length: int | None = None) -> int | slice:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from broken_engines import BROKEN, BrokenEngine
+from broken_engines import BROKEN, BrokenEngine, ViewsCopy
 
 from conformance.engines import get_engine
 from conformance.runner import Harness, TargetResult, targets
@@ -69,3 +69,21 @@ def test_unsupported_capability_is_recorded_and_skipped_never_passed() -> None:
     assert res.skip_reason == f"{NoViews().name} lacks capability views"
     assert {r.status for r in res.records} == {"unsupported"}
     assert res.records[0].count == res.counts["unsupported"] > 0
+
+
+def _without_strides(engine: Any) -> Any:
+    engine.capabilities = engine.capabilities - {Capability.STRIDES}
+    return engine
+
+
+@pytest.mark.parametrize("scenario_id", ["memory.views", "broadcasting.expand_sizes", "memory.copy_or_share"])
+def test_a_copy_instead_of_a_view_is_caught_without_strides(scenario_id: str) -> None:
+    """An engine with VIEWS but no STRIDES still gets aliasing and write-through checked: views
+    that copy are caught there, and no strides are compared."""
+    found = _run(_without_strides(ViewsCopy()), (scenario_id,))
+    fields = _failing_fields(found)
+    assert any(res.failures for res in found), f"{scenario_id}: a copying view went unnoticed"
+    assert "strides" not in fields and fields & {"aliasing", "value"}, fields
+    control = _run(_without_strides(get_engine("torch")), (scenario_id,))
+    assert not [f for res in control for f in res.failures]
+    assert sum(res.counts["pass"] for res in control) > 0

@@ -157,3 +157,12 @@ def test_default_int_divergence_is_a_failure_without_manifest() -> None:
     assert verdict(JAX, "promotion.binary_op", case) == "fail"  # int64 truncated to int32 with x64 off
     assert verdict(JAX, "promotion.binary_op", case, manifest="jax") == "expected"  # x64 off, with its reason
     assert verdict(JAX64, "promotion.binary_op", case) == "pass"
+
+
+def test_relu_is_jax_relu_with_torch_gradient_at_zero() -> None:
+    """torch.relu maps to jax.nn.relu (gradient 0 at 0), not to maximum(x, 0) (JAX splits that tie)."""
+    x = JAX.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    JAX.backward(JAX.call("sum", JAX.call("relu", x)))
+    t = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    torch.relu(t).sum().backward()
+    np.testing.assert_array_equal(JAX.to_numpy(JAX.grad(x)), t.grad.numpy())

@@ -118,3 +118,21 @@ def test_a_numpy_divergence_fails_without_manifest_and_is_expected_with_it() -> 
 def test_agreement_passes() -> None:
     case = {**PROMOTION_CASE, "rhs_kind": "tensor", "rhs_dtype": "uint8"}
     assert verdict(ENGINE, "promotion.binary_op", case) == "pass"  # int8 + uint8 -> int16 in both
+
+
+def test_min_with_dim_and_copies_follow_torch_signatures() -> None:
+    values, indices = ENGINE.call("min", ENGINE.tensor([[3.0, 1.0, 1.0]]), dim=1)
+    expected = torch.tensor([[3.0, 1.0, 1.0]]).min(dim=1)
+    assert ENGINE.to_numpy(values).tolist() == expected.values.tolist()
+    assert ENGINE.to_numpy(indices).tolist() == expected.indices.tolist()
+    t = ENGINE.tensor([1.0, 2.0], dtype="float32")
+    assert ENGINE.method("float", t) is t and ENGINE.method("to", t, dtype="float32") is t
+    assert not ENGINE.shares_memory(ENGINE.method("to", t, dtype="float32", copy=True), t)
+
+
+def test_storage_offset_counts_through_as_strided_views() -> None:
+    base = ENGINE.method("reshape", ENGINE.create("arange", 60, dtype="float32"), 3, 4, 5)
+    corner = ENGINE.method("__getitem__", base, (slice(1, None), slice(1, None), slice(1, None)))
+    windows = ENGINE.method("unfold", corner, 2, 2, 1)
+    oracle = torch.arange(60.0).reshape(3, 4, 5)[1:, 1:, 1:].unfold(2, 2, 1)
+    assert ENGINE.storage_offset(windows) == oracle.storage_offset()

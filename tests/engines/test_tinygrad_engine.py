@@ -120,7 +120,7 @@ def test_views_share_their_base() -> None:
 
 @pytest.mark.parametrize(
     "scenario_id",
-    ["memory.views", "memory.numpy_sharing", "autograd.retain_graph", "autograd.custom_function"],
+    ["memory.like_layouts", "memory.numpy_sharing", "autograd.retain_graph", "autograd.custom_function"],
 )
 def test_missing_capabilities_are_unsupported_not_passed(scenario_id: str) -> None:
     assert statuses(ENGINE, scenario_id) == {"unsupported"}
@@ -155,3 +155,25 @@ def test_division_without_zeros_still_runs() -> None:
         torch.tensor([7, -7, 9], dtype=torch.int32), torch.tensor([2, 2, 4], dtype=torch.int32)
     )
     np.testing.assert_array_equal(ENGINE.to_numpy(ENGINE.call("floor_divide", a, b)), expected.numpy())
+
+
+def test_views_are_checked_without_strides() -> None:
+    """VIEWS without STRIDES: memory.views runs (aliasing and write-through), strides are not asked for."""
+    assert Capability.VIEWS in ENGINE.capabilities and Capability.STRIDES not in ENGINE.capabilities
+    assert "unsupported" not in statuses(ENGINE, "memory.views")
+
+
+def test_a_huge_integer_power_is_refused_instead_of_taking_minutes() -> None:
+    """tinygrad computes the exact big-integer power (findings T9); the adapter refuses past 2**16."""
+    t = ENGINE.tensor([5, 0, -2], dtype="int64")
+    with pytest.raises(RuntimeError, match="T9"):
+        ENGINE.call("pow", t, 2**31)
+    small = ENGINE.call("pow", t, 3)
+    np.testing.assert_array_equal(ENGINE.to_numpy(small), torch.tensor([5, 0, -2]).pow(3).numpy())
+
+
+def test_max_with_dim_gives_values_and_indices() -> None:
+    values, indices = ENGINE.call("max", ENGINE.tensor([[1.0, 3.0, 2.0]]), dim=1)
+    expected = torch.tensor([[1.0, 3.0, 2.0]]).max(dim=1)
+    np.testing.assert_array_equal(ENGINE.to_numpy(values), expected.values.numpy())
+    np.testing.assert_array_equal(ENGINE.to_numpy(indices), expected.indices.numpy())
