@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.records import CaseRecord, Status, records
 from spec.engine import AREAS
 from tests.mutation.catalog import catalog
 
@@ -96,10 +97,9 @@ def _first_failure(results: Path) -> str:
     """The scenario of the first fail/error record of a results file ('' when none)."""
     if not results.exists():
         return ""
-    for line in results.read_text().splitlines():
-        record = json.loads(line)
-        if record.get("kind") == "case" and record.get("status") in ("fail", "error"):
-            return str(record.get("scenario", ""))
+    for record in records(results):
+        if isinstance(record, CaseRecord) and record.status in (Status.FAIL, Status.ERROR):
+            return record.scenario
     return ""
 
 
