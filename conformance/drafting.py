@@ -220,6 +220,7 @@ def _observed(cases: list[Params], keys: list[str]) -> Box:
 
 def _aot_table(entry: dict[str, Any]) -> Any:
     table = tomlkit.table()
+    table.add(tomlkit.nl())
     table.add(tomlkit.comment(entry["_comment"]))
     for key, value in entry.items():
         if key == "_comment":
@@ -278,18 +279,17 @@ def update_file(results: list[str], manifest: str, output: str, scenarios: Mappi
         for r in found
         if r.status is Status.STALE and r.manifest_entry
     }
-    entries = doc.get("divergence", tomlkit.aot())
-    kept = tomlkit.aot()
-    for index, table in enumerate(entries):
-        if index not in stale:
-            kept.append(table)
+    entries = doc.get("divergence")
+    if entries is None:
+        entries = tomlkit.aot()
+        doc.add("divergence", entries)
+    for index in sorted(stale, reverse=True):  # in place: comments and layout of the rest stay
+        if index < len(entries):
+            del entries[index]
     new = drafts([r for r in found if r.status is Status.FAIL], scenarios, drawn, device)
     for entry in new:
-        kept.append(_aot_table(entry))
-    if "divergence" in doc:
-        doc["divergence"] = kept
-    else:
-        doc.add("divergence", kept)
+        entries.append(_aot_table(entry))
+    kept = entries
     Path(output).write_text(tomlkit.dumps(doc), encoding="utf-8")
     return (
         f"wrote {output}: {len(stale)} stale entries removed, {len(new)} drafted, {len(kept) - len(new)} kept"

@@ -264,7 +264,7 @@ def stale_records(
         if agreed[e.label]:
             why = f"all {agreed[e.label]} matching cases agree with the oracle now"
         elif any(sid in finite for sid in scenarios):
-            why = "matches no case of its scenario"
+            why = "decides no case of its scenario (it matches none, or earlier entries explain them)"
         else:
             continue
         stale.append(
