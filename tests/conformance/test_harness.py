@@ -145,7 +145,7 @@ flaky = true
         ("stale", manifest.entries[0].label, False),
         ("stale", manifest.entries[1].label, True),
     ]
-    assert "all 3 matching cases agree" in stale[0].reason and "matches no case" in stale[1].reason
+    assert "all 3 matching cases agree" in stale[0].reason and "decides no case" in stale[1].reason
 
 
 class BrokenObservation(BrokenEngine):

@@ -128,7 +128,7 @@ def test_a_typo_that_matches_no_case_fails_the_run_under_n2_as_serially(
         subprocess_env, out, "--manifest", str(manifest), "--scenario", "promotion.promote_types", *workers
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "matches no case of its scenario" in run.stdout
+    assert "decides no case of its scenario" in run.stdout
     stale = [r for r in rec.records(out) if isinstance(r, CaseRecord) and r.status is Status.STALE]
     assert len(stale) == 1
 
