@@ -5,6 +5,7 @@
     python -m tests.mutation -k Nanless        # mutants whose import path matches (substring or glob)
     python -m tests.mutation --jobs 4 --profile dev
     python -m tests.mutation --own-area        # each mutant against its own area's scenarios only
+    python -m tests.mutation --jobs 1 --workers 2   # time to first failure under -n 2, one at a time
 
 Each mutant runs as `pytest conformance --engine tests.mutation.<area>:<Mutant> -x` in its own
 process (from the checkout root, PYTHONPATH=.), with an empty manifest: it is *caught* when the
@@ -60,7 +61,13 @@ def select(patterns: list[str] | None) -> dict[str, str]:
 
 
 def run_one(
-    path: str, area: str, profile: str, timeout: float, scratch: Path, own_area: bool = False
+    path: str,
+    area: str,
+    profile: str,
+    timeout: float,
+    scratch: Path,
+    own_area: bool = False,
+    workers: int = 0,
 ) -> Verdict:
     """One conformance run with -x against the mutant (only its own area's scenarios with
     `own_area`); the verdict from its exit and results."""
@@ -73,6 +80,8 @@ def run_one(
     ]  # fmt: skip
     if own_area:
         command += ["--area", area]
+    if workers:
+        command += ["-n", str(workers)]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -85,7 +94,7 @@ def run_one(
         return Verdict(path, area, "broken", time.perf_counter() - start, f"over the {timeout:g}s limit")
     seconds = time.perf_counter() - start
     failing = _first_failure(results)
-    if done.returncode == 1 and failing:
+    if done.returncode in (1, 2) and failing:  # -x under xdist ends "interrupted" (2)
         return Verdict(path, area, "caught", seconds, failing)
     if done.returncode == 0:
         return Verdict(path, area, "missed", seconds, "")
@@ -142,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--own-area", action="store_true", help="run each mutant against its own area only")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="pytest-xdist workers per run (-n; default none)"
+    )
     parser.add_argument("--profile", default="ci", help="hypothesis profile (default ci)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per mutant (default 900)")
     parser.add_argument("--json", type=Path, help="also write the verdicts as JSON here")
@@ -162,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         (scratch / "empty.toml").write_text("# no expected divergences: every difference is a catch\n")
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = [
-                pool.submit(run_one, p, a, args.profile, args.timeout, scratch, args.own_area)
+                pool.submit(run_one, p, a, args.profile, args.timeout, scratch, args.own_area, args.workers)
                 for p, a in chosen.items()
             ]
             verdicts = []
