@@ -220,7 +220,6 @@ def _observed(cases: list[Params], keys: list[str]) -> Box:
 
 def _aot_table(entry: dict[str, Any]) -> Any:
     table = tomlkit.table()
-    table.add(tomlkit.nl())
     table.add(tomlkit.comment(entry["_comment"]))
     for key, value in entry.items():
         if key == "_comment":
@@ -287,10 +286,14 @@ def update_file(results: list[str], manifest: str, output: str, scenarios: Mappi
         if index < len(entries):
             del entries[index]
     new = drafts([r for r in found if r.status is Status.FAIL], scenarios, drawn, device)
-    for entry in new:
-        entries.append(_aot_table(entry))
-    kept = entries
-    Path(output).write_text(tomlkit.dumps(doc), encoding="utf-8")
-    return (
-        f"wrote {output}: {len(stale)} stale entries removed, {len(new)} drafted, {len(kept) - len(new)} kept"
-    )
+    text = tomlkit.dumps(doc)
+    if new:  # appended as text, so that the file's own layout stays as it was
+        added = tomlkit.document()
+        appended = tomlkit.aot()
+        for entry in new:
+            appended.append(_aot_table(entry))
+        added.add("divergence", appended)
+        text = text.rstrip() + "\n\n" + tomlkit.dumps(added)
+    Path(output).write_text(text, encoding="utf-8")
+    kept = len(entries) + len(new)
+    return f"wrote {output}: {len(stale)} stale entries removed, {len(new)} drafted, {kept - len(new)} kept"
