@@ -14,6 +14,10 @@ backward import sympy, ~0.3 s). Targets: isolation costs <= 10% on promotion and
 2 workers >= 1.8x of 1 (on an idle machine). Engine start-up and imports are outside the timings.
 Numbers only: it never fails.
 
+Then: the time to first failure (wall clock from process start to the exit of `pytest -x`, median
+over a sample of the mutation catalog, serially and under -n 2) and a budgeted run's coverage beside
+the full run's time.
+
 Run from the checkout root: `python bench/bench_conformance.py [--engine impl] [--areas promotion ...]`.
 """
 
@@ -23,7 +27,9 @@ import argparse
 import multiprocessing as mp
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -36,6 +42,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import conformance.profiles  # noqa: F401 - registers the ci profile
+from conformance.records import CaseRecord, EndRecord, records
 from conformance.runner import Harness, Target, targets
 from spec.engine import AREAS
 from spec.scenario import all_scenarios
@@ -147,6 +154,69 @@ def halves(n: int) -> list[list[int]]:
     return [list(range(0, n, 2)), list(range(1, n, 2))]
 
 
+def first_failures(per_area: int) -> None:
+    """Median wall time from process start to the exit of `pytest -x` over a sample of the mutation
+    catalog (tests/mutation: `per_area` mutants of each area, spread over it), serially and under
+    -n 2, one run at a time."""
+    from tests.mutation.__main__ import run_one, select
+
+    chosen = select(None)
+    sample: list[tuple[str, str]] = []
+    for area in AREAS:
+        paths = sorted(p for p, a in chosen.items() if a == area)
+        step = max(1, len(paths) // per_area)
+        sample += [(p, area) for p in paths[::step][:per_area]]
+    print(
+        f"\ntime to first failure, {len(sample)} mutants of the catalog ({per_area} per area), one at a time"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        (scratch / "empty.toml").write_text("")
+        for workers in (0, 2):
+            seconds = []
+            for path, area in sample:
+                v = run_one(path, area, "ci", 600, scratch, workers=workers)
+                if v.status == "caught":
+                    seconds.append(v.seconds)
+            label = "one process" if not workers else "-n 2"
+            print(
+                f"  {label:<12} median {statistics.median(seconds):5.1f} s  (min {min(seconds):.1f}, "
+                f"max {max(seconds):.1f}; {len(seconds)}/{len(sample)} caught; target <= 5 s)",
+                flush=True,
+            )
+
+
+def budgeted(engine: str, budget: float) -> None:
+    """A --budget run's coverage beside the full run's time (pytest subprocesses, -n 2)."""
+    print(f"\n{engine}: a budgeted run against the full ci run (-n 2)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, extra in (("full", []), (f"--budget {budget:g}", ["--budget", str(budget)])):
+            out = Path(tmp) / f"{label.replace(' ', '')}.jsonl"
+            command = [sys.executable, "-m", "pytest", "conformance", "--engine", engine, "-n", "2", "-q"]
+            command += ["-p", "no:cacheprovider", "--results", str(out), "--no-replay", *extra]
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+            wall = time.perf_counter() - start
+            found = records(out)
+            end = next((r for r in found if isinstance(r, EndRecord)), None)
+            tests = end.tests if end else []
+            collected = sum(a.collected or 0 for a in tests)
+            checked = sum(a.checked for a in tests)
+            covers = [a for a in tests if a.test.endswith(("-cover1", "-cover2"))]
+            covered = sum(1 for a in covers if a.checked == a.collected)
+            causes = {
+                (r.scenario, r.cause)
+                for r in found
+                if isinstance(r, CaseRecord) and r.cause and r.status != "pass"
+            }
+            print(
+                f"  {label:<14} {wall:6.1f} s  checked {checked}/{collected} cases "
+                f"({checked / max(collected, 1):.0%}), "
+                f"cover tests complete {covered}/{len(covers)}, divergence causes {len(causes)}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", default="impl")
@@ -154,6 +224,8 @@ def main() -> None:
     parser.add_argument("--areas", nargs="*", default=list(AREAS), choices=AREAS)
     parser.add_argument("--rounds", type=int, default=3, help="alternating in-process/isolated runs")
     parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument("--first-failure", type=int, default=3, help="mutants per area timed (0: skip)")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds of the budgeted run (0: skip)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")  # torch's "ComplexHalf support is experimental" and the like
     os.environ["PYTHONWARNINGS"] = "ignore"  # in the worker processes too
@@ -193,6 +265,10 @@ def main() -> None:
             ]
         target = f"  (target {TARGETS[area]}/CPU-s)" if area in TARGETS else ""
         print(f"{area:<13}{n:>7}" + "".join(f"{c:>17}" for c in cells) + target, flush=True)
+    if args.first_failure:
+        first_failures(args.first_failure)
+    if args.budget:
+        budgeted(args.engine, args.budget)
     print(
         f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; iso cost = "
         f"1 - isolated/in-process rate (target <= {ISOLATION_COST:.0%}); "
