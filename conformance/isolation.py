@@ -28,6 +28,7 @@ import contextlib
 import mmap
 import os
 import pickle
+import re
 import signal
 import socket
 import struct
@@ -107,13 +108,106 @@ def signal_text(returncode: int | None) -> str:
 
 
 def crash_site(stderr: str) -> str:
-    """The innermost Python frame in faulthandler's dump ('File "x.py", line 3 in f'), or ''."""
+    """Where faulthandler's dump says the child died: its innermost frame and, when that lies in a
+    library, the innermost frame outside one ('string_at (ctypes/__init__.py:519) from _segfault
+    (misbehaving.py:56)'); file names only, so that the same crash reads the same on any machine."""
+    frames: list[tuple[str, str, str]] = []
     lines = stderr.splitlines()
     for i, line in enumerate(lines):
         if "most recent call first" in line:
-            frames = [ln.strip() for ln in lines[i + 1 :] if ln.strip().startswith("File ")]
-            return frames[0] if frames else ""
-    return ""
+            for text in lines[i + 1 :]:
+                found = _FRAME.match(text.strip())
+                if not found:
+                    break
+                frames.append((found["file"], found["line"], found["function"]))
+            break
+    if not frames:
+        return ""
+
+    def show(file: str, line: str, function: str) -> str:
+        path = Path(file)
+        short = path.name if path.name != "__init__.py" else f"{path.parent.name}/{path.name}"
+        return f"{function} ({short}:{line})"
+
+    own = next((f for f in frames if not _in_library(f[0])), None)
+    where = show(*frames[0])
+    return where if own in (None, frames[0]) else f"{where} from {show(*own)}"
+
+
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+_LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _in_library(file: str) -> bool:
+    return file.startswith(_LIBRARIES) or "site-packages" in file or file.startswith("<")
+
+
+def _child_environment() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return {k: v for k, v in env.items() if v}
+
+
+class ForkedChild:
+    """A child forked from this process (the same interpreter, its imports already done: a start in
+    a fraction of a second instead of importing torch again), with Popen's poll/wait/kill/pid.
+
+    The child keeps only the socket and the log (as stdout and stderr), becomes a session of its
+    own, puts the signal handlers and timers it inherited back to their defaults, and runs
+    `conformance.child.main`; it never returns into the harness' code (os._exit)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, sock: int, log: int) -> ForkedChild:
+        parent = os.getpid()
+        pid = os.fork()
+        if pid:
+            return cls(pid)
+        code = 1
+        try:
+            os.setsid()
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.dup2(sock, 3)
+            os.closerange(4, 65536)  # the harness' pipes and files: not the child's to hold
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            for number in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD):
+                signal.signal(number, signal.SIG_DFL)
+            sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the child's own standard streams
+            sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+            from conformance.child import main
+
+            code = main(["conformance.child", "3", str(parent)])
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout or 0)
+            time.sleep(0.005)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
 
 
 class EngineProcess:
@@ -131,15 +225,17 @@ class EngineProcess:
         batch_timeout_s: float = 600.0,
         start_timeout_s: float = 120.0,
         scenario_modules: Sequence[str] = (),
+        fork: bool = False,
     ) -> None:
         self.spec, self.device = spec, device
         self.python = python or sys.executable
+        self.fork = fork and not python and hasattr(os, "fork")
         self.case_timeout_s, self.batch_timeout_s = case_timeout_s, batch_timeout_s
         self.start_timeout_s = start_timeout_s
         self.scenario_modules = tuple(scenario_modules)
         self.info: EngineInfo | None = None
         self.starts = 0  # children started (a restart after each crash or hang)
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | ForkedChild | None = None
         self._conn: Connection | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the supervisor
         self._log_start = 0
@@ -158,18 +254,19 @@ class EngineProcess:
         parent_end, child_end = socket.socketpair()
         self._log.seek(0, os.SEEK_END)
         self._log_start = self._log.tell()
-        command = [self.python, "-m", "conformance.child", str(child_end.fileno()), str(os.getpid())]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
         try:
-            self._proc = subprocess.Popen(
-                command,
-                pass_fds=(child_end.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=self._log,
-                start_new_session=True,
-                env={k: v for k, v in env.items() if v},
-            )
+            if self.fork:
+                self._proc = ForkedChild.start(child_end.fileno(), self._log.fileno())
+            else:
+                self._proc = subprocess.Popen(  # type: ignore[assignment]
+                    [self.python, "-m", "conformance.child", str(child_end.fileno()), str(os.getpid())],
+                    pass_fds=(child_end.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._log,
+                    stderr=self._log,
+                    start_new_session=True,
+                    env=_child_environment(),
+                )
         except OSError as exc:
             parent_end.close()
             return Failure("start", f"could not start {self.python}: {exc}")

@@ -136,6 +136,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "none: everything in the pytest process (debugging)",
     )
     add("--engine-python", default="", help="start the engine's process under this Python interpreter")
+    add(
+        "--spawn",
+        action="store_true",
+        help="start the engine's process afresh (python -m conformance.child) instead of forking it from "
+        "the pytest process, whose imports it then shares (forking is the default, but for CUDA)",
+    )
     add("--oracle-python", default="", help="start the oracle in its own process under this interpreter")
     add(
         "--case-timeout",
@@ -285,10 +291,15 @@ def pytest_configure(config: pytest.Config) -> None:
         run_id=_from_controller(config, "run_id", uuid.uuid4().hex[:12]),
         seed=seed,
         not_run_reason=_not_run_reason(device, oracle_device) if active else "",
+        fork=not get("spawn"),
     )
     harness.engine_failed = _from_controller(config, "engine_failed", "")
+    if active and not controller:
+        import torch  # before the engine's process is forked from this one: it need not import it again
+
+        torch.set_num_threads(1)  # tiny tensors: no gain from threads, and no OpenMP spinning between workers
     if active and not harness.not_run_reason and not harness.engine_failed:
-        harness.engine_side.launch()  # starts while this process imports and collects
+        harness.engine_side.launch()  # starts while this process collects
     writes = active and not get("collectonly")
     state = State(active, controller, writes, harness, results_path, profile, seed)
     config.stash[STATE] = state
@@ -300,10 +311,6 @@ def pytest_configure(config: pytest.Config) -> None:
         harness.budget_s = state.budget_s
         fresh = {} if get("no_replay") else _failed_before(results_path, harness)
         state.replay = _from_controller(config, "replay", fresh)
-    if active and not controller:
-        import torch
-
-        torch.set_num_threads(1)  # tiny tensors: no gain from threads, and no OpenMP spinning between workers
     if active and controller:
         _probe_engine(config, config.stash[STATE])
 

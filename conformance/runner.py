@@ -127,6 +127,7 @@ class Harness:
         seed: Any = None,
         not_run_reason: str = "",
         profile: str | None = None,
+        fork: bool = True,
     ) -> None:
         if isolation not in ISOLATION:
             raise ValueError(f"isolation must be one of {ISOLATION}, not {isolation!r}")
@@ -149,10 +150,14 @@ class Harness:
             "scenario_modules": scenario_modules,
         }
 
+        # fork the engine's process from this one (its imports done) unless CUDA is in play: CUDA
+        # cannot be used in a child forked from a process that has looked at it
+        fork = fork and "cuda" not in (device.split(":")[0], oracle_device.split(":")[0])
+
         def side(spec: str, dev: str, obj: Engine | None, isolated: bool, python: str) -> Any:
             if obj is not None or not isolated:
                 return InProcessSide(spec, dev, timeout_s=timeout_s, engine=obj)
-            return EngineProcess(spec, dev, python=python, **timeouts)
+            return EngineProcess(spec, dev, python=python, fork=fork, **timeouts)
 
         self.engine_side = side(
             self.engine_spec, device, engine_object, isolation != "none" or bool(engine_python), engine_python

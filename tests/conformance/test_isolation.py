@@ -157,3 +157,16 @@ def test_an_engine_that_cannot_start_is_an_error_for_every_case(
     assert all(reason in r.reason for r in _cases(found))
     _assert_all_accounted(found)
     _report_names(tmp_path, out, reason)
+
+
+def test_a_freshly_spawned_engine_process_is_supervised_alike(
+    tmp_path: Path, subprocess_env: dict[str, str]
+) -> None:
+    """--spawn: the engine's process is `python -m conformance.child`, not a fork of the worker."""
+    out = tmp_path / "r.jsonl"
+    run, _ = _run(subprocess_env, out, f"misbehaving:{ONE_CASE['segfault'].__name__}", 0, "--spawn")
+    assert run.returncode == 1, run.stdout + run.stderr
+    found = list(rec.read(out))
+    (bad,) = [r for r in _cases(found) if r.status is Status.ERROR]
+    assert "killed by SIGSEGV" in bad.reason and "misbehaving.py" in bad.reason  # faulthandler's frame
+    _assert_all_accounted(found)
