@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from conformance import planning
         from conformance import records as rec
-        from conformance.plugin import measured_costs
+        from conformance.planning import measured_costs
 
         found = [r for path in args.results for r in rec.records(path)]
         measured = {sid: round(v, 7) for sid, v in sorted(measured_costs(found).items())}

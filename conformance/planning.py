@@ -28,6 +28,7 @@ from typing import Any
 
 from conformance.corpus import literal, seed_of
 from conformance.corpus import load as corpus_cases
+from conformance.records import CaseRecord, RunRecord, Status, records
 from spec.scenario import Case, Scenario
 
 CHUNK_SIZE = 1500
@@ -192,3 +193,36 @@ def shard(tests: list[Target], index: int, count: int, per_case: Mapping[str, fl
         if k == index - 1:
             mine.add(t.id)
     return [t for t in tests if t.id in mine]
+
+
+def measured_costs(found: Iterable[Any]) -> dict[str, float]:
+    """Seconds per case by scenario, from the case records of a run."""
+    seconds: dict[str, float] = {}
+    cases: dict[str, int] = {}
+    for r in found:
+        if isinstance(r, CaseRecord) and r.status is not Status.STALE and r.duration_s:
+            seconds[r.scenario] = seconds.get(r.scenario, 0.0) + r.duration_s
+            cases[r.scenario] = cases.get(r.scenario, 0) + r.count
+    return {sid: seconds[sid] / cases[sid] for sid in seconds if cases[sid]}
+
+
+def failed_before(
+    path: Path, engine: str, oracle: str, device: str, oracle_device: str
+) -> dict[str, list[str]]:
+    """The cases that failed or errored in the previous run of this results file (same engine,
+    oracle and devices), by scenario, as literals: they are checked first."""
+    try:
+        found = records(path)
+    except OSError:
+        return {}
+    runs = [r for r in found if isinstance(r, RunRecord)]
+    same = {
+        r.run_id
+        for r in runs
+        if (r.engine, r.oracle, r.engine_device, r.oracle_device) == (engine, oracle, device, oracle_device)
+    }
+    replay: dict[str, list[str]] = {}
+    for r in found:
+        if isinstance(r, CaseRecord) and r.run_id in same and r.status in (Status.FAIL, Status.ERROR):
+            replay.setdefault(r.scenario, []).extend(e.case for e in r.examples if e.case)
+    return replay

@@ -38,15 +38,11 @@ from conformance import records as rec
 from conformance.engines import library_missing
 from conformance.execution import EngineInfo, Failure
 from conformance.manifest import Manifest, ManifestError, stale_records
+from conformance.options import add_options, default_results_name, shard_option, slug
 from conformance.planning import costs as planning_costs
-from conformance.planning import shard
-from conformance.records import CaseRecord, PlannedTest, Status, TestAccount
+from conformance.planning import failed_before, measured_costs, shard
+from conformance.records import CaseRecord, PlannedTest, Status, TestAccount, account
 from conformance.runner import (
-    DEFAULT_BATCH_TIMEOUT_S,
-    DEFAULT_BREAKER,
-    DEFAULT_CASE_TIMEOUT_S,
-    DEFAULT_START_TIMEOUT_S,
-    ISOLATION,
     Harness,
     Target,
     targets,
@@ -84,101 +80,7 @@ STATE = pytest.StashKey[State]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("tensorspec", "tensorspec conformance (pytest conformance ...)")
-    add = group.addoption
-    add("--engine", default="impl", help="engine under test: a registry name or pkg.mod:Adapter")
-    add("--oracle", default="torch", help="the oracle engine (default torch)")
-    add("--device", default="cpu", help="the engine's device (default cpu)")
-    add("--oracle-device", default="cpu", help="the oracle's device (default cpu)")
-    add(
-        "--results",
-        default=None,
-        help="JSON-lines results (default results/<engine>-<device>[-vs-<oracle device>].jsonl)",
-    )
-    add("--manifest", default=None, help="expected divergences (default conformance/manifests/<engine>.toml)")
-    add("--area", action="append", choices=AREAS, help="only these areas (repeatable)")
-    add("--scenario", action="append", help="only scenario ids matching this fnmatch pattern (repeatable)")
-    add("--scenario-module", action="append", help="import this module to register more scenarios")
-    add(
-        "--budget",
-        type=float,
-        default=None,
-        help="seconds for the whole run: cases not reached in time are recorded not_run (the `quick` "
-        f"profile sets {profiles.QUICK_BUDGET_S:g}); cover rounds first: every stratum gets a case early",
-    )
-    add(
-        "--shard",
-        default=None,
-        help="K/N: run the K-th of N shards of the tests (balanced by recorded costs)",
-    )
-    add(
-        "--shard-costs",
-        default=None,
-        help="a results file whose per-test durations balance the shards (default conformance/costs.json)",
-    )
-    add(
-        "--no-replay",
-        action="store_true",
-        help="do not check the previous run's failing cases first",
-    )
-    add(
-        "--drawn",
-        choices=("corpus", "hypothesis"),
-        default=None,
-        help="cases of drawn scenarios: the committed corpus (default under the ci profile: the same "
-        "cases for every engine) or fresh hypothesis draws, shrunk on failure (default otherwise)",
-    )
-    add(
-        "--isolation",
-        choices=ISOLATION,
-        default="engine",
-        help="engine: the engine in a supervised child process (default); both: the oracle too; "
-        "none: everything in the pytest process (debugging)",
-    )
-    add("--engine-python", default="", help="start the engine's process under this Python interpreter")
-    add(
-        "--spawn",
-        action="store_true",
-        help="start the engine's process afresh (python -m conformance.child) instead of forking it from "
-        "the pytest process, whose imports it then shares (forking is the default, but for CUDA)",
-    )
-    add("--oracle-python", default="", help="start the oracle in its own process under this interpreter")
-    add(
-        "--case-timeout",
-        type=float,
-        default=DEFAULT_CASE_TIMEOUT_S,
-        help=f"seconds per case before it is recorded `error` (0: none; default {DEFAULT_CASE_TIMEOUT_S:g})",
-    )
-    add(
-        "--batch-timeout",
-        type=float,
-        default=DEFAULT_BATCH_TIMEOUT_S,
-        help="seconds per batch of cases in the engine's process "
-        f"(0: none; default {DEFAULT_BATCH_TIMEOUT_S:g})",
-    )
-    add(
-        "--start-timeout",
-        type=float,
-        default=DEFAULT_START_TIMEOUT_S,
-        help=f"seconds for the engine's process to start (default {DEFAULT_START_TIMEOUT_S:g})",
-    )
-    add(
-        "--breaker",
-        type=int,
-        default=DEFAULT_BREAKER,
-        help="after this many crashes or timeouts in a row, a test's other cases are not run "
-        f"(recorded `error`; 0: never; default {DEFAULT_BREAKER})",
-    )
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_")
-
-
-def default_results_name(engine: str, device: str, oracle_device: str) -> str:
-    """results/<engine>-<device>.jsonl, with '-vs-<oracle device>' when the oracle runs elsewhere."""
-    vs = f"-vs-{_slug(oracle_device)}" if oracle_device != device else ""
-    return f"{_slug(engine)}-{_slug(device)}{vs}.jsonl"
+    add_options(parser)
 
 
 def _is_active(config: pytest.Config) -> bool:
@@ -252,6 +154,10 @@ def _manifest(path: str | Path, scenarios: dict[str, Scenario], validate: bool) 
     return manifest
 
 
+def _sides(h: Harness) -> tuple[str, str, str, str]:
+    return h.engine_spec, h.oracle_spec, h.device, h.oracle_device
+
+
 def _distributed(config: pytest.Config) -> bool:
     """Whether this is an xdist controller handing tests to workers."""
     return config.pluginmanager.has_plugin("dsession")
@@ -270,7 +176,7 @@ def pytest_configure(config: pytest.Config) -> None:
         importlib.import_module(module)
     if active:
         all_scenarios()
-    manifest_path = get("manifest") or MANIFEST_DIR / f"{_slug(engine)}.toml"
+    manifest_path = get("manifest") or MANIFEST_DIR / f"{slug(engine)}.toml"
     results_path = Path(
         get("results") or config.rootpath / "results" / default_results_name(engine, device, oracle_device)
     )
@@ -304,12 +210,18 @@ def pytest_configure(config: pytest.Config) -> None:
     state = State(active, controller, writes, harness, results_path, profile, seed)
     config.stash[STATE] = state
     if active:
-        state.shard = _shard_option(get("shard"))
+        state.shard = shard_option(get("shard"))
         state.budget_s = get("budget") if get("budget") is not None else profiles.BUDGETS.get(profile, 0.0)
         started = _from_controller(config, "started", time.time())
         harness.deadline = started + state.budget_s if state.budget_s else None
         harness.budget_s = state.budget_s
-        fresh = {} if get("no_replay") else _failed_before(results_path, harness)
+        fresh = (
+            {}
+            if get("no_replay")
+            else failed_before(
+                results_path, harness.engine_spec, harness.oracle_spec, harness.device, harness.oracle_device
+            )
+        )
         state.replay = _from_controller(config, "replay", fresh)
     if active and controller:
         _probe_engine(config, config.stash[STATE])
@@ -559,15 +471,6 @@ def _split_scenarios(config: pytest.Config) -> set[str]:
     return {t.scenario.id for t in everything if t.id not in mine}
 
 
-def _shard_option(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
-    if not match or not 1 <= int(match[1]) <= int(match[2]):
-        raise pytest.UsageError(f"--shard {text!r}: expected K/N with 1 <= K <= N, e.g. 2/3")
-    return int(match[1]), int(match[2])
-
-
 def _shard_costs(config: pytest.Config) -> dict[str, float]:
     """Seconds per case by scenario: from --shard-costs (a results file) or conformance/costs.json."""
     path = config.getoption("shard_costs")
@@ -577,38 +480,6 @@ def _shard_costs(config: pytest.Config) -> dict[str, float]:
         return measured_costs(rec.records(path))
     except OSError as exc:
         raise pytest.UsageError(f"--shard-costs {path}: {exc}") from exc
-
-
-def measured_costs(found: list[Any]) -> dict[str, float]:
-    """Seconds per case by scenario, from the case records of a run."""
-    seconds: dict[str, float] = {}
-    cases: dict[str, int] = {}
-    for r in found:
-        if isinstance(r, CaseRecord) and r.status is not Status.STALE and r.duration_s:
-            seconds[r.scenario] = seconds.get(r.scenario, 0.0) + r.duration_s
-            cases[r.scenario] = cases.get(r.scenario, 0) + r.count
-    return {sid: seconds[sid] / cases[sid] for sid in seconds if cases[sid]}
-
-
-def _failed_before(path: Path, h: Harness) -> dict[str, list[str]]:
-    """The cases that failed or errored in the previous run of this results file (same engine,
-    oracle and devices), by scenario, as literals: they are checked first."""
-    try:
-        found = rec.records(path)
-    except OSError:
-        return {}
-    runs = [r for r in found if isinstance(r, rec.RunRecord)]
-    same = {
-        r.run_id
-        for r in runs
-        if (r.engine, r.oracle, r.engine_device, r.oracle_device)
-        == (h.engine_spec, h.oracle_spec, h.device, h.oracle_device)
-    }
-    replay: dict[str, list[str]] = {}
-    for r in found:
-        if isinstance(r, CaseRecord) and r.run_id in same and r.status in (Status.FAIL, Status.ERROR):
-            replay.setdefault(r.scenario, []).extend(e.case for e in r.examples if e.case)
-    return replay
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -666,25 +537,6 @@ def pytest_handlecrashitem(crashitem: str, report: Any, sched: Any) -> None:
             )
         ],
     )
-
-
-def account(plan: dict[str, PlannedTest], records: list[CaseRecord]) -> list[TestAccount]:
-    """Every planned test's cases by what happened to them (tests recorded but not planned too)."""
-    accounts = {
-        p.test: TestAccount(test=p.test, scenario=p.scenario, area=p.area, collected=p.cases)
-        for p in plan.values()
-    }
-    kind = {Status.UNSUPPORTED: "unsupported", Status.NOT_RUN: "not_run", Status.ERROR: "error"}
-    for r in records:
-        if r.status is Status.STALE:
-            continue
-        a = accounts.get(r.test)
-        if a is None:
-            a = accounts[r.test] = TestAccount(test=r.test, scenario=r.scenario, area=r.area, collected=None)
-        a.finished = True
-        name = kind.get(r.status, "checked")
-        setattr(a, name, getattr(a, name) + r.count)
-    return list(accounts.values())
 
 
 @pytest.hookimpl(tryfirst=True)

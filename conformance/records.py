@@ -202,6 +202,25 @@ class Malformed:
     last: bool = False  # the file's last line: a torn write (the writer was cut off)
 
 
+def account(plan: dict[str, PlannedTest], records: Iterable[CaseRecord]) -> list[TestAccount]:
+    """Every planned test's cases by what happened to them (tests recorded but not planned too)."""
+    accounts = {
+        p.test: TestAccount(test=p.test, scenario=p.scenario, area=p.area, collected=p.cases)
+        for p in plan.values()
+    }
+    kind = {Status.UNSUPPORTED: "unsupported", Status.NOT_RUN: "not_run", Status.ERROR: "error"}
+    for r in records:
+        if r.status is Status.STALE:
+            continue
+        a = accounts.get(r.test)
+        if a is None:
+            a = accounts[r.test] = TestAccount(test=r.test, scenario=r.scenario, area=r.area, collected=None)
+        a.finished = True
+        name = kind.get(r.status, "checked")
+        setattr(a, name, getattr(a, name) + r.count)
+    return list(accounts.values())
+
+
 # --- writing ---------------------------------------------------------------------------------------
 
 

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from conformance import records as rec
 from conformance import reproduction
 from conformance.compare import Comparator, Difference
-from conformance.plugin import account
-from conformance.records import CaseRecord, Example, Status
+from conformance.records import CaseRecord, Example, Status, account
 from conformance.runner import CHUNK_SIZE, Target, targets
 from spec.engine import DTYPES, Capability
 from spec.outcome import message_key
