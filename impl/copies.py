@@ -19,7 +19,7 @@ from impl.broadcasting import check_inplace_shape
 from impl.dtypes import dtype
 from impl.elementwise import Operand, result_tensor
 from impl.layout import contiguous_strides, extent, is_non_overlapping_and_dense, output_strides
-from impl.promotion import is_scalar
+from impl.promotion import fill_convert, is_scalar, scalar_argument
 from impl.rows import Row, check_writable, op, record, register
 from impl.tensor import Device, Tensor, device
 
@@ -169,14 +169,19 @@ def recorded_write(self: Tensor, op: str, inputs: tuple[Any, ...]) -> Tensor:
 
 @op()
 def fill_(self: Tensor, value: Operand) -> Tensor:
-    """Tensor.fill_: every element := value (allowed on expanded tensors); value a number or 0-d tensor."""
+    """Tensor.fill_: every element := value (allowed on expanded tensors); value a number (checked
+    against self's dtype: fill_convert) or a 0-d tensor."""
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(
             f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
         )
     if not isinstance(value, Tensor) and not is_scalar(value):
         raise invalid_combination("fill_", (value,))
+    if not isinstance(value, Tensor):
+        value = scalar_argument(value)
     autograd.check_inplace(self)
+    if not isinstance(value, Tensor):
+        fill_convert(value, self.dtype, self.numel())
     source = value._data if isinstance(value, Tensor) else np.asarray(value)
     self._data[...] = dtypes.cast(source, self.dtype)
     return recorded_write(self, "fill", (self, value))

@@ -1,17 +1,22 @@
 """Creating tensors: torch.tensor / as_tensor / from_numpy and the factories.
 
 Rules modelled (torch 2.13):
-- `tensor(data)` always copies. Its dtype, when not given, is the promotion of
-  every scalar in `data`: bool -> bool, int -> int64, float -> the default dtype,
-  complex -> the default complex dtype; tensors, NumPy arrays and NumPy scalars
-  inside `data` keep their own dtypes. The shape follows the first element down;
-  a sequence of another length raises ValueError ("expected sequence of length 2
-  at dim 1 (got 3)"). Python numbers converted to an integer dtype must fit
-  (uint8 also takes -255..-1, wrapping), else RuntimeError.
+- `tensor(data)` always copies (a tensor's or array's dense layout is kept). Its dtype,
+  when not given, is the promotion of every scalar in `data`: bool -> bool, int -> int64,
+  float -> the default dtype, complex -> the default complex dtype; tensors, NumPy arrays
+  and NumPy scalars inside `data` keep their own dtypes. The shape follows the first
+  element down; a sequence of another length raises ValueError ("expected sequence of
+  length 2 at dim 1 (got 3)"). Each number is stored by reading it in the target's C type:
+  into an integer dtype a Python int must fit int64 (ValueError), then the dtype (uint8
+  also takes -255..-1, wrapping), else RuntimeError, and NumPy scalars other than integers
+  and np.float64 are refused (TypeError); into a floating or bool dtype any int converts.
 - `from_numpy` / `as_tensor(ndarray)` share memory with the array.
 - Factories take sizes as varargs or one sequence; floats default to the default
   dtype, `full` infers its dtype from the fill value, `arange` gives int64 unless
-  an argument is a float.
+  an argument is a float. Their number arguments are Scalars (promotion.scalar_argument:
+  a NumPy scalar counts as the Python number it is read as); a fill value is checked
+  against the dtype (promotion.fill_convert).
+- `*_like` factories use torch.preserve_format, as clone() does (copies.preserved_strides).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from impl.copies import copy_with_strides, preserved_strides, to_copy
 from impl.dtypes import dtype
 from impl.elementwise import check_tensors
 from impl.layout import contiguous_strides
-from impl.promotion import checked_convert, is_scalar, scalar_dtype
+from impl.promotion import INT64_MAX, INT64_MIN, fill_convert, is_scalar, scalar_argument, scalar_dtype
 from impl.rows import op
 from impl.tensor import Tensor, device
 
@@ -87,15 +92,23 @@ def _leaf_type_error(item: Any, dtype_: dtype) -> TypeError:
     return TypeError(f"must be real number, not {name}")
 
 
+# the NumPy scalars torch.tensor reads into an integer dtype (through PyLong: a float truncated) and
+# into bool (also np.bool_, and np.complex128, a complex); any other NumPy scalar is a TypeError there
+_NUMPY_LEAVES = {
+    dtypes.INTEGRAL: (np.integer, np.float64),
+    dtypes.BOOL: (np.integer, np.float64, np.bool_, complex),
+}
+
+
 def _check_layout(data: Any, shape: tuple[int, ...], dim: int, dtype_: dtype) -> None:
-    """torch's recursive_store checks: every sequence at `dim` has length shape[dim]."""
+    """torch's recursive_store checks: every sequence at `dim` has length shape[dim], every leaf is
+    a number the target dtype reads (_check_leaf)."""
     if isinstance(data, Tensor | np.ndarray):
         if tuple(data.shape) != shape[dim:]:
             raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
         return
     if dim == len(shape):
-        if _is_sequence(data):
-            raise _leaf_type_error(data, dtype_)
+        _check_leaf(data, dtype_)
         return
     if not _is_sequence(data):
         raise TypeError("not a sequence")
@@ -103,6 +116,20 @@ def _check_layout(data: Any, shape: tuple[int, ...], dim: int, dtype_: dtype) ->
         raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(data)})")
     for item in data:
         _check_layout(item, shape, dim + 1, dtype_)
+
+
+def _check_leaf(item: Any, dtype_: dtype) -> None:
+    """torch's store_scalar reads each number in the target's C type: no sequence; a Python complex
+    only into a complex or bool dtype; into an integer dtype an int unpacked as a long long (beyond
+    int64, ValueError); NumPy scalars into an integer or bool dtype only as _NUMPY_LEAVES has them."""
+    category = dtype_.category
+    if _is_sequence(item) or (type(item) is complex and category in (dtypes.INTEGRAL, dtypes.FLOATING)):
+        raise _leaf_type_error(item, dtype_)
+    if category == dtypes.INTEGRAL and type(item) is int and not INT64_MIN <= item <= INT64_MAX:
+        raise ValueError("Overflow when unpacking long long")
+    readable = _NUMPY_LEAVES.get(category)
+    if readable and isinstance(item, np.generic) and not isinstance(item, readable):
+        raise TypeError(f"'numpy.{type(item).__name__}' object cannot be interpreted as an integer")
 
 
 def _check_fits(values: np.ndarray, dtype_: dtype) -> None:
@@ -121,29 +148,17 @@ def _check_fits(values: np.ndarray, dtype_: dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {dtype_.name} without overflow")
 
 
-def _check_complex_target(dtype_: dtype) -> None:
-    """Python complex numbers go only into complex (or bool) dtypes."""
-    if dtype_.category == dtypes.INTEGRAL:
-        raise TypeError("'complex' object cannot be interpreted as an integer")
-    if dtype_.category == dtypes.FLOATING:
-        raise TypeError("must be real number, not complex")
-
-
 def _to_numpy_values(data: Any) -> np.ndarray:
-    """Nested data as a NumPy array in a wide type (bool, int64, float64 or complex128)."""
+    """Nested data as a NumPy array in a wide type (bool, int64, uint64, float64 or complex128); Python
+    ints beyond uint64 as doubles (_check_leaf refused them for an integer dtype)."""
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, np.ndarray | np.generic):
         return np.asarray(data)
     if _is_sequence(data) and any(isinstance(item, Tensor | np.ndarray) for item in data):
         return np.array([_to_numpy_values(item) for item in data])
-    try:
-        values = np.array(data)
-    except OverflowError:
-        values = np.array([0], dtype=np.uint64)
-    if values.dtype.kind in "uO":  # a Python int beyond int64
-        raise ValueError("Overflow when unpacking long long")
-    return values
+    values = np.array(data)
+    return values.astype(np.float64) if values.dtype.kind == "O" else values
 
 
 def tensor(
@@ -165,29 +180,30 @@ def tensor(
         source = bridge.share(bridge.check_array(data))  # copied with its dense layout kept, as torch does
         dtype = dtype or source.dtype
         return factory_result(copy_with_strides(source, dtype, preserved_strides(source)), requires_grad)
-    shape = _infer_shape(data)
-    inferred = _infer_dtype(data)
-    dtype = dtype or inferred
-    _check_layout(data, shape, 0, dtype)
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
             "or sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
             UserWarning,
             stacklevel=2,
-        )
+        )  # torch copies it as clone() does, keeping a dense layout
+        dtype = dtype or data.dtype
+        return factory_result(copy_with_strides(data, dtype, preserved_strides(data)), requires_grad)
+    shape = _infer_shape(data)
+    dtype = dtype or _infer_dtype(data)
+    _check_layout(data, shape, 0, dtype)
     values = np.array(_to_numpy_values(data), copy=True).reshape(shape)  # tensor() always copies
-    if inferred.category == dtypes.COMPLEX and not isinstance(data, Tensor | np.ndarray):
-        _check_complex_target(dtype)
-    if not isinstance(data, Tensor | np.ndarray):
-        _check_fits(values, dtype)
+    _check_fits(values, dtype)
     return factory_result(Tensor.wrap(dtypes.cast(values, dtype), dtype), requires_grad)
 
 
 def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: Any = None) -> Tensor:
-    """torch.scalar_tensor: a 0-d tensor, default float dtype unless `dtype`."""
+    """torch.scalar_tensor: a 0-d tensor filled with `value`, default float dtype unless `dtype`."""
+    check_device(device)
     value = _number(value, "scalar_tensor", "s", 1)
-    return tensor(value, dtype=dtype_arg(dtype, "scalar_tensor") or dtypes.get_default_dtype(), device=device)
+    dtype_ = dtype_arg(dtype, "scalar_tensor") or dtypes.get_default_dtype()
+    fill_convert(value, dtype_, 1)
+    return _filled((), value, dtype_, False)
 
 
 def factory_result(t: Tensor, requires_grad: bool) -> Tensor:
@@ -265,14 +281,15 @@ def _non_negative(shape: tuple[int, ...], name: str) -> tuple[int, ...]:
 
 
 def _number(value: Any, fn: str, arg: str, position: int) -> Any:
-    """A Number argument (a Python or NumPy number, or a 0-d tensor's item), or torch's TypeError."""
+    """A Number argument (a Python or NumPy number as the parser reads it, or a 0-d tensor's item),
+    or torch's TypeError."""
     if isinstance(value, Tensor) and value.ndim == 0:
         return value.item()
     if not is_scalar(value):
         raise TypeError(
             f"{fn}(): argument '{arg}' (position {position}) must be Number, not {type_name(value)}"
         )
-    return value
+    return scalar_argument(value)
 
 
 def _filled(shape: tuple[int, ...], value: Any, dtype_: dtype, requires_grad: bool) -> Tensor:
@@ -312,7 +329,7 @@ def full(
     shape = size_arg(size, "full")
     value = _number(fill_value, "full", "fill_value", 2)
     dtype_ = dtype_arg(dtype, "full") or scalar_dtype(value)
-    checked_convert(value, dtype_)
+    fill_convert(value, dtype_, math.prod(shape))
     return _filled(shape, value, dtype_, requires_grad)
 
 
@@ -419,10 +436,17 @@ def linspace(
 
 
 def like(factory: Any, t: Tensor, *args: Any, dtype: dtype | None = None, **kwargs: Any) -> Tensor:
-    """factory(...) with t's dtype unless given (zeros_like and the rest)."""
+    """factory(...) with t's dtype unless given (zeros_like and the rest), laid out as
+    torch.preserve_format lays out a copy of t: its storage holds the factory's values in order
+    (random draws fill memory in storage order)."""
     name = f"{factory.__name__}_like"
     check_tensors(name, 1, input=t)
-    return factory(*args, dtype=dtype_arg(dtype, name) or t.dtype, **kwargs)
+    made = factory(*args, dtype=dtype_arg(dtype, name) or t.dtype, **kwargs)
+    strides = preserved_strides(t)
+    if strides == made._strides:
+        return made
+    out = Tensor(made._storage, made.dtype, made._data.shape, strides)
+    return factory_result(out, made.requires_grad)
 
 
 def shape_of(t: Any) -> Any:

@@ -85,6 +85,9 @@ bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, com
 # complex32 (ComplexHalf) is outside the suite's 12 dtypes but arises from float16 with complex.
 # impl stores it as complex64 with both parts rounded to float16 (cast() below).
 complex32 = dtype("complex32", np.complex64, "ComplexHalf", COMPLEX, itemsize=4)
+# uint64 is the dtype torch gives a Python int in [2**63, 2**64) (a uint64 Scalar); impl has no uint64
+# tensors, the dtype takes part in promotion only (promote() below).
+uint64 = dtype("uint64", np.uint64, "UInt64", INTEGRAL)
 
 ALL: tuple[dtype, ...] = (
     bool,
@@ -166,8 +169,23 @@ def promote(type1: dtype, type2: dtype) -> dtype:
     found = PROMOTE.get((type1, type2))
     if found is not None:
         return found
+    if uint64 in (type1, type2):
+        return _promote_uint64(type1, type2)
     other = type2 if type1 is complex32 else type1
     return promote(float16, other.to_real()).to_complex()
+
+
+def _promote_uint64(type1: dtype, type2: dtype) -> dtype:
+    """torch promotes uint64 (like uint16 and uint32) only with itself and with floating dtypes."""
+    if type1 is type2:
+        return type1
+    for d in (type1, type2):
+        if d.category == FLOATING:
+            return d
+    raise RuntimeError(
+        "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+        f"{type1.scalar_type} and {type2.scalar_type}"
+    )
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:

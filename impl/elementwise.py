@@ -25,7 +25,7 @@ from impl.autograd.formulas import Derivative
 from impl.broadcasting import broadcast_shape_of
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
 from impl.layout import contiguous_strides, extent, output_strides
-from impl.promotion import float_result_type, is_scalar, result_type
+from impl.promotion import float_result_type, is_scalar, result_type, scalar_argument
 from impl.rows import Row, register
 from impl.tensor import Tensor
 
@@ -87,25 +87,38 @@ def _is_fresh(values: Any, shape: tuple[int, ...], out_dtype: dtype) -> bool:
 
 
 def values_of(operand: Operand, compute: dtype, common: dtype | None = None) -> np.ndarray:
-    """Operand values as the kernel sees them: cast to the common dtype (rounding), then to opmath.
+    """Operand values as the kernel sees them: cast to the common dtype (rounding), then to opmath;
+    a number as the parser read it (a NumPy scalar as a Python number: scalar_argument).
     Call inside `np.errstate(all="ignore")`, as `elementwise` does."""
     same_dtype = isinstance(operand, Tensor) and operand._dtype is compute and common in (None, compute)
     if same_dtype and compute is not dtypes.complex32:
         return operand._data  # type: ignore[union-attr]  # fast path: the casts would keep it
-    data = operand._data if isinstance(operand, Tensor) else np.asarray(operand)
+    if isinstance(operand, Tensor):
+        data = operand._data
+    else:
+        data = np.asarray(scalar_argument(operand) if isinstance(operand, np.generic) else operand)
     if common is not None and common is not compute and data.dtype != common.np:
         data = dtypes.cast_ignoring_errors(data, common)
     return dtypes.cast_ignoring_errors(data, compute)
 
 
-def _compute(fn: Callable[..., Any], operands: tuple[Operand, ...], compute: dtype, common: dtype) -> Any:
+def _compute(
+    fn: Callable[..., Any], operands: tuple[Operand, ...], compute: dtype, common: dtype, exact_scalar: bool
+) -> Any:
     """fn applied to the operands' values in the compute dtype; like torch's kernels it neither warns
     nor raises on overflow, 0 / 0, ... (NumPy's errors ignored, as in np.errstate(all="ignore"))."""
     token = _ERROR_STATE.set(_IGNORED)
     try:
+        if exact_scalar and compute is not common and _one_value(operands[1]):
+            return fn(values_of(operands[0], compute, common), values_of(operands[1], compute))
         return fn(*[values_of(o, compute, common) for o in operands])
     finally:
         _ERROR_STATE.reset(token)
+
+
+def _one_value(operand: Operand) -> bool:
+    """A Python number, or a tensor of one element: TensorIterator's is_scalar operand."""
+    return not isinstance(operand, Tensor) or operand._data.size == 1
 
 
 class _Errstate:
@@ -138,11 +151,17 @@ def elementwise(
     common: dtype,
     out_dtype: dtype,
     compute: dtype | None = None,
+    *,
+    exact_scalar: bool = False,
 ) -> Tensor:
-    """Broadcast, cast to the compute dtype, apply fn, store as out_dtype (TensorIterator's path)."""
+    """Broadcast, cast to the compute dtype, apply fn, store as out_dtype (TensorIterator's path).
+
+    Operands are rounded to the common dtype, then widened to the compute dtype; with exact_scalar a
+    second operand of one value skips the rounding (torch's mul and true div kernels for float16 and
+    bfloat16 read it with original_scalar_value: `float16_tensor * 2**31` is not inf * x)."""
     tensors = [o for o in operands if isinstance(o, Tensor)]
     shape = broadcast_shape_of(*[t._data.shape for t in tensors])
-    values = _compute(fn, operands, compute or opmath(common), common)
+    values = _compute(fn, operands, compute or opmath(common), common, exact_scalar)
     # fast path: tensor operands all of the result's shape and contiguous lay the result out
     # row-major (output_strides' first rule), and a fresh row-major array is taken over as it is.
     # (NumPy's C-contiguous flag of _data is is_contiguous(): size-1 dims ignored, empty ones count)
@@ -166,11 +185,18 @@ def _type_name(value: Any) -> str:
 def check_operands(
     op: str, input: Any, other: Any, *, overloaded: bool = False, method: bool = False
 ) -> None:
-    """Each operand is a Tensor or a Python number. The TypeError names the argument, or, for an op
-    torch declares with Tensor and Scalar overloads, says that no overload takes them (Tensor.<op>
-    counts arguments after self)."""
+    """Each operand is a Tensor or a Python number, which the parser reads as a Scalar before the op
+    runs (scalar_argument: an int beyond uint64 raises OverflowError). The TypeError names the
+    argument, or, for an op torch declares with Tensor and Scalar overloads, says that no overload
+    takes them (Tensor.<op> counts arguments after self)."""
+    if isinstance(other, Tensor) and isinstance(input, Tensor):
+        return  # the common case
     if (isinstance(input, Tensor) or is_scalar(input)) and (isinstance(other, Tensor) or is_scalar(other)):
-        return  # the common case: both pass the checks below
+        if not isinstance(other, Tensor):
+            scalar_argument(other)
+        if not isinstance(input, Tensor):
+            scalar_argument(input)
+        return  # a tensor and a number, or two numbers: both pass the checks below
     if overloaded:
         raise invalid_combination(op, (other,) if method else (input, other))
     for position, (arg, value) in enumerate((("input", input), ("other", other)), start=0 if method else 1):
@@ -269,18 +295,20 @@ def binary(
     check: Callable[[Operand, Operand, dtype], None] | None = None,
     tensors_only: bool = False,
     overloaded: bool = False,
+    exact_scalar: bool = False,
     **spellings: Any,
 ) -> Callable[[Operand, Operand], Tensor]:
     """torch.<name>(input, other) and its row: promoted operands (tensors or Python numbers unless
     tensors_only), dtypes by `rule`; `check` sees the operands and their common dtype first.
-    overloaded: torch declares Tensor and Scalar overloads (its TypeError for other operands differs)."""
+    overloaded: torch declares Tensor and Scalar overloads (its TypeError for other operands differs).
+    exact_scalar: see `elementwise`."""
     kernel_name = spellings.pop("kernel_name", f"{name}_cpu")
 
     def compute(input: Operand, other: Operand) -> Tensor:
         common, returns, computes = rule.resolve(kernel_name, input, other)
         if check is not None:
             check(input, other, common)
-        out = elementwise(kernel, (input, other), common, returns, computes)
+        out = elementwise(kernel, (input, other), common, returns, computes, exact_scalar=exact_scalar)
         if derivative is not None:
             autograd.record(derivative, out, (input, other))
         return out

@@ -34,13 +34,19 @@ def _mm_mat2(grad: np.ndarray, s: Any) -> np.ndarray:
     return conj(np.swapaxes(s.self, -1, -2)) @ grad
 
 
-def _check_matmul_dtypes(a: Tensor, b: Tensor) -> None:
+def _check_matmul_dtypes(a: Tensor, b: Tensor, kernel: str) -> None:
     if a.dtype is not b.dtype:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}"
         )
-    if a.dtype in (dtypes.bool, dtypes.complex32):
-        raise not_implemented("addmm_impl_cpu_", a.dtype)
+    _check_kernel(kernel, a.dtype)
+
+
+def _check_kernel(kernel: str, d: dtype) -> None:
+    """The CPU kernels of dot, mv (addmv_impl_cpu), mm and addmm (addmm_impl_cpu_) and bmm have no
+    bool or complex32 version."""
+    if d in (dtypes.bool, dtypes.complex32):
+        raise not_implemented(kernel, d)
 
 
 def _cname(d: dtype) -> str:
@@ -72,7 +78,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     check_tensors("mm", 1, input=input, mat2=mat2)
     _check_ranks((input, 2, "self must be a matrix"), (mat2, 2, "mat2 must be a matrix"))
     _check_inner_sizes(input, mat2)
-    _check_matmul_dtypes(input, mat2)
+    _check_matmul_dtypes(input, mat2, "addmm_impl_cpu_")
     shape = (input.shape[0], mat2.shape[1])
     return _product("mm", input, mat2, np.matmul, shape)
 
@@ -128,8 +134,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     shape = (mat1.shape[0], mat2.shape[1])
     with no_grad():  # the broadcast is part of the op (its gradient is summed back), not a recorded view
         bias = expand(input, shape)._data
-    if mat2.dtype in (dtypes.bool, dtypes.complex32):
-        raise not_implemented("addmm_impl_cpu_", mat2.dtype)
+    _check_kernel("addmm_impl_cpu_", mat2.dtype)
     for scalar in (beta, alpha):
         checked_convert(scalar, mat2.dtype)
     compute = opmath(mat2.dtype)
@@ -159,7 +164,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError(
             f"expected scalar type {input.dtype.scalar_type} but found {mat2.dtype.scalar_type}"
         )
-    _check_matmul_dtypes(input, mat2)
+    _check_matmul_dtypes(input, mat2, "bmm")
     shape = (input.shape[0], input.shape[1], mat2.shape[2])
     return _product("bmm", input, mat2, np.matmul, shape)
 
@@ -187,6 +192,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
             f"have the same number of elements, but got {input.shape[0]} and {other.shape[0]} elements "
             "respectively"
         )
+    _check_kernel("dot", input.dtype)
     return _product("dot", input, other, np.dot, ())
 
 
@@ -212,7 +218,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         raise RuntimeError(
             "addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*names)
         )
-    _check_matmul_dtypes(input, vec)
+    _check_matmul_dtypes(input, vec, "addmv_impl_cpu")
     shape = (input.shape[0],)
     return _product("mv", input, vec, np.matmul, shape)
 
@@ -238,10 +244,9 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return squeeze(mm(unsqueeze(input, 0), other), 0)
     if dim1 == 2 and dim2 == 2:
         return mm(input, other)
-    if dim1 >= 3 and dim2 <= 2:  # fold input's batch dims into the rows of one mm
+    if dim1 >= 3 and dim2 <= 2:  # fold input's batch dims into the rows of one mm (mv for a vector)
         rows = reshape(input, -1, input.shape[-1])
-        right = unsqueeze(other, -1) if dim2 == 1 else other
-        product = mm(rows, right)
+        product = mv(rows, other) if dim2 == 1 else mm(rows, other)
         shape = (*input.shape[:-1], *([] if dim2 == 1 else [other.shape[-1]]))
         return unsafe_view(product, shape)
     return _batched_matmul(input, other)

@@ -34,7 +34,7 @@ from impl.autograd.formulas import (
     zeros,
 )
 from impl.broadcasting import broadcast_shape_of
-from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
+from impl.dtypes import BOOL, COMPLEX, FLOATING, dtype
 from impl.elementwise import (
     INTEGERS,
     NO_BOOL,
@@ -55,7 +55,14 @@ from impl.elementwise import (
 )
 from impl.elementwise import not_implemented as kernel_missing
 from impl.joining import nonzero
-from impl.promotion import checked_convert, float_result_type, is_scalar, result_type
+from impl.promotion import (
+    checked_convert,
+    fill_convert,
+    float_result_type,
+    is_scalar,
+    result_type,
+    scalar_argument,
+)
 from impl.rows import check_writable, op, record, write_into
 from impl.tensor import Tensor
 
@@ -77,18 +84,28 @@ def _promoted_dtype(input: Operand, *others: Any, **_: Any) -> dtype | None:
 # --- add, sub, rsub: alpha ---------------------------------------------------------------------------
 
 
-def _check_alpha(op: str, alpha: Any, common: dtype) -> None:
-    """torch's alpha_check: alpha must fit the result's category."""
+def _alpha_argument(op: str, alpha: Any) -> Any:
+    """alpha as the parser reads a Scalar (scalar_argument), or torch's TypeError."""
     if alpha == 1 and type(alpha) is int:
-        return  # the default
+        return alpha  # the default
     if not is_scalar(alpha):
         raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    return scalar_argument(alpha)
+
+
+def _check_alpha(alpha: Any, common: dtype) -> None:
+    """torch's alpha_check: alpha must fit the result's category (a bool only for bool results, a
+    float or complex not for integers, a complex only for complex results); then the kernel converts
+    it to the result dtype (checked)."""
+    if alpha == 1 and type(alpha) is int:
+        return  # the default
     if isinstance(alpha, bool) and common is not dtypes.bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    if isinstance(alpha, float) and common.category < FLOATING:
+    if isinstance(alpha, float | complex) and common.category < FLOATING:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if isinstance(alpha, complex) and common.category != COMPLEX:
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+    checked_convert(alpha, common)
 
 
 def _scaled(y: np.ndarray, alpha: Any) -> np.ndarray:
@@ -98,6 +115,11 @@ def _scaled(y: np.ndarray, alpha: Any) -> np.ndarray:
     return y * (alpha if alpha == 1 else np.asarray(alpha).astype(y.dtype))
 
 
+def _radd(self: Tensor, other: Operand) -> Tensor:
+    """`other + self`: torch computes self.add(other) (the number stays the second operand)."""
+    return add(self, other)
+
+
 @op(
     derivative=Formula(
         "AddBackward0", self=("", identity), other=("", lambda g, s: maybe_multiply(g, s.alpha))
@@ -105,19 +127,22 @@ def _scaled(y: np.ndarray, alpha: Any) -> np.ndarray:
     inplace=True,
     result_dtype=_promoted_dtype,
     dunder="add",
+    reflected=_radd,
 )
 def add(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.add: input + alpha * other, promoted; bool + bool is logical or."""
     check_operands("add", input, other)
+    alpha = _alpha_argument("add", alpha)
     common = result_type(input, other)
-    _check_alpha("add", alpha, common)
+    _check_alpha(alpha, common)
     out = elementwise(lambda x, y: x + _scaled(y, alpha), (input, other), common, common)
     record("add", out, (input, other), alpha=alpha)
     return out
 
 
 def _is_bool(x: Operand) -> bool:
-    return (isinstance(x, Tensor) and x.dtype is dtypes.bool) or isinstance(x, bool | np.bool_)
+    """A bool tensor or a Python bool (the parser reads np.bool_ as a double)."""
+    return (isinstance(x, Tensor) and x.dtype is dtypes.bool) or isinstance(x, bool)
 
 
 def _check_sub_operands(a: Operand, b: Operand) -> None:
@@ -158,9 +183,10 @@ def _sub_dtype(input: Operand, other: Any) -> dtype | None:
 def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.sub: input - alpha * other; bool operands are refused."""
     check_operands("sub", input, other)
+    alpha = _alpha_argument("sub", alpha)
     _check_sub_operands(input, other)
     common = result_type(input, other)
-    _check_alpha("sub", alpha, common)
+    _check_alpha(alpha, common)
     out = elementwise(lambda x, y: x - _scaled(y, alpha), (input, other), common, common)
     record("sub", out, (input, other), alpha=alpha)
     return out
@@ -183,10 +209,11 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
 def rsub(input: Operand, other: Operand, *, alpha: Any = 1) -> Tensor:
     """torch.rsub: other - alpha * input (what `2 - t` calls)."""
     check_operands("rsub", input, other, overloaded=True)
+    alpha = _alpha_argument("rsub", alpha)
     if _is_bool(input) or _is_bool(other):
         return sub(other, input, alpha=alpha)
     common = result_type(input, other)
-    _check_alpha("rsub", alpha, common)
+    _check_alpha(alpha, common)
     out = elementwise(lambda x, y: y - _scaled(x, alpha), (input, other), common, common)
     record("rsub", out, (input, other), alpha=alpha)
     return out
@@ -207,6 +234,11 @@ def _multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rmul(self: Tensor, other: Operand) -> Tensor:
+    """`other * self`: torch computes self.mul(other) (the number stays the second operand)."""
+    return mul(self, other)
+
+
 mul = binary(
     "mul",
     _multiply,
@@ -216,9 +248,11 @@ mul = binary(
         self=("other", lambda g, s: g * conj(s.other)),
         other=("self", lambda g, s: g * conj(s.self)),
     ),
+    exact_scalar=True,
     aliases=("multiply",),
     inplace=True,
     dunder="mul",
+    reflected=_rmul,
 )
 
 _ROUNDING: dict[str | None, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -283,7 +317,9 @@ def div(input: Operand, other: Operand, *, rounding_mode: str | None = None) -> 
     else:
         common = _ROUNDED_DIVISION.common(f"div_{rounding_mode}_cpu", input, other)
         integer_divisor_check(input, other, common)
-    out = elementwise(_ROUNDING[rounding_mode], (input, other), common, common)
+    out = elementwise(
+        _ROUNDING[rounding_mode], (input, other), common, common, exact_scalar=rounding_mode is None
+    )
     record("div", out, (input, other), rounding_mode=rounding_mode)
     return out
 
@@ -370,6 +406,23 @@ _POW_SCALAR: dict[Any, Callable[[np.ndarray], np.ndarray]] = {
 
 
 _POW = DtypeRule(accepts=NO_BOOL, complex32="pow")
+# the type pow's kernel reads a number exponent in (checked): float and double kernels a double,
+# complex ones a complex double, the others (integers, float16, bfloat16) the common dtype
+_POW_EXPONENT = {
+    dtypes.float32: dtypes.float64,
+    dtypes.float64: dtypes.float64,
+    dtypes.complex64: dtypes.complex128,
+    dtypes.complex128: dtypes.complex128,
+}
+
+
+def _check_integer_power(base: Operand, exponent: Any) -> None:
+    """pow(Tensor, Scalar)'s NumPy-compatibility check, before promotion: with an integer or bool
+    base, an integer or bool exponent is read as an int64 (checked) and may not be negative."""
+    if isinstance(base, Tensor) and base.dtype.category in INTEGERS and isinstance(exponent, int):
+        checked_convert(exponent, dtypes.int64)
+        if exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def _int_neg_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -398,10 +451,14 @@ def _int_neg_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     reflected=_reflected_pow,
 )
 def pow(input: Operand, exponent: Operand) -> Tensor:
-    """torch.pow: promoted; an integer tensor to a negative integer *scalar* power raises."""
+    """torch.pow: promoted; an integer tensor to a negative integer *scalar* power raises; a number
+    exponent is converted (checked, see _POW_EXPONENT) to the kernel's type."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise invalid_combination("pow", (input, exponent))
     check_operands("pow", input, exponent, overloaded=True)
+    if is_scalar(exponent):
+        exponent = scalar_argument(exponent)
+        _check_integer_power(input, exponent)
     common = result_type(input, exponent)
     trivial_exponent = is_scalar(exponent) and not isinstance(exponent, complex) and exponent in (0, 1)
     unit_base = is_scalar(input) and not isinstance(input, bool | np.bool_) and input == 1
@@ -417,8 +474,8 @@ def pow(input: Operand, exponent: Operand) -> Tensor:
         record("pow", out, (input, exponent))
         return out
     common = _POW.common("pow", input, exponent)
-    if common.category == INTEGRAL and is_scalar(exponent) and exponent < 0:  # type: ignore[operator]
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if is_scalar(exponent):
+        checked_convert(exponent, _POW_EXPONENT.get(common, common))
 
     def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if x.dtype.kind in "fc" and is_scalar(exponent) and exponent in _POW_SCALAR:
@@ -489,6 +546,8 @@ def lerp(input: Tensor, end: Tensor, weight: Operand) -> Tensor:
     tensor_weight = isinstance(weight, Tensor)
     if not (isinstance(input, Tensor) and isinstance(end, Tensor) and (tensor_weight or is_scalar(weight))):
         raise invalid_combination("lerp", (input, end, weight))
+    if not tensor_weight:
+        weight = scalar_argument(weight)
     for name, other in (("end", end), ("weight", weight)):
         if isinstance(other, Tensor) and other.dtype is not input.dtype and (name == "end" or other.ndim):
             names = (dtypes.C_TYPE_NAMES[d.name] for d in (input.dtype, other.dtype))
@@ -518,6 +577,7 @@ def _pointwise_with_value(
         value = value.item()
     if not is_scalar(value):
         raise TypeError(f"{name}(): argument 'value' must be Number, not {type(value).__name__}")
+    value = scalar_argument(value)
     common = result_type(input, tensor1, tensor2)
     if common is dtypes.bool or (name == "addcdiv" and common is dtypes.complex32):
         raise kernel_missing(f"{name}_cpu_out", common)
@@ -799,11 +859,16 @@ relu = unary(
 
 # --- clamp ---------------------------------------------------------------------------------------------
 
+# the kernel clamp runs, by (number bounds?, min given?, max given?), and the categories it refuses
 _CLAMP_KERNELS = {
-    (True, True): "clamp_scalar_cpu",
-    (True, False): "clamp_min_scalar_cpu",
-    (False, True): "clamp_max_scalar_cpu",
+    (True, True, True): "clamp_scalar_cpu",
+    (True, True, False): "clamp_min_scalar_cpu",
+    (True, False, True): "clamp_max_scalar_cpu",
+    (False, True, True): "clamp_cpu",
+    (False, True, False): "maximum_cpu",
+    (False, False, True): "minimum_cpu",
 }
+_CLAMP_REFUSES = {"maximum_cpu": {COMPLEX}, "minimum_cpu": {COMPLEX}}  # the others refuse bool and complex
 
 
 def _within(x: np.ndarray, low: Any, high: Any) -> Any:
@@ -839,19 +904,30 @@ def _clamp_(self: Tensor, min: Operand | None = None, max: Operand | None = None
     inplace=_clamp_,
 )
 def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
-    """torch.clamp: min applied first, then max (so min > max gives max); promotes with min and max."""
+    """torch.clamp: min applied first, then max (so min > max gives max). Tensor bounds promote with
+    input; number bounds promote a non-floating input only, and the kernel converts them to the
+    result dtype (checked; a complex one is first read as a double)."""
     bounds = tuple(b for b in (min, max) if b is not None)
     if not isinstance(input, Tensor) or not all(isinstance(b, Tensor) or is_scalar(b) for b in bounds):
         raise invalid_combination("clamp", (input, *bounds))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    common = result_type(input, *bounds)
-    if common.category == COMPLEX:
+    min, max = (b if b is None or isinstance(b, Tensor) else scalar_argument(b) for b in (min, max))
+    bounds = tuple(b for b in (min, max) if b is not None)
+    if input.dtype.category == COMPLEX:
         raise NotImplementedError("clamp is not supported for complex types")
-    tensor_bounds = builtins.sum(isinstance(b, Tensor) for b in bounds)
-    if common is dtypes.bool and tensor_bounds != 1:
-        kernel = "clamp_cpu" if tensor_bounds else _CLAMP_KERNELS[(min is not None, max is not None)]
+    numbers = not builtins.any(isinstance(b, Tensor) for b in bounds)
+    common = input.dtype if numbers and input.dtype.category == FLOATING else result_type(input, *bounds)
+    if numbers and common.category == COMPLEX:
+        raise NotImplementedError("clamp is not supported for complex types")
+    kernel = _CLAMP_KERNELS[(numbers, min is not None, max is not None)]
+    if common.category in _CLAMP_REFUSES.get(kernel, {BOOL, COMPLEX}):
         raise kernel_missing(kernel, common)
+    if numbers:
+        for value in bounds:
+            if isinstance(value, complex):
+                checked_convert(value, dtypes.float64)
+            checked_convert(value, common)
 
     def clip(x: np.ndarray, *limits: np.ndarray) -> np.ndarray:
         low = limits[0] if min is not None else None
@@ -863,7 +939,7 @@ def clamp(input: Tensor, min: Operand | None = None, max: Operand | None = None)
         return x
 
     out = elementwise(clip, (input, *bounds), common, common)
-    if tensor_bounds:
+    if not numbers:
         record("clamp", out, (input, min, max))
     else:
         record("clamp", out, (input,), min=min, max=max)
@@ -906,7 +982,8 @@ def _where_method(self: Tensor, condition: Tensor, other: Operand) -> Tensor:
     method=_where_method,
 )
 def where(condition: Tensor, input: Operand | None = None, other: Operand | None = None) -> Any:
-    """torch.where: condition must be bool; input and other promote like a binary op."""
+    """torch.where: condition must be bool; input and other promote like a binary op, and a number
+    among them is converted to the result dtype as a one-element fill (fill_convert)."""
     if input is None and other is None and isinstance(condition, Tensor):
         return nonzero(condition, as_tuple=True)
     if not (isinstance(condition, Tensor) and _operand(input) and _operand(other)):
@@ -918,6 +995,9 @@ def where(condition: Tensor, input: Operand | None = None, other: Operand | None
             f"but got a tensor with dtype {condition.dtype.scalar_type}"
         )
     common = result_type(input, other)
+    for value in (input, other):
+        if not isinstance(value, Tensor):  # a number becomes scalar_tensor(value, dtype=common)
+            fill_convert(scalar_argument(value), common, 1)
     operands = [t for t in (condition, input, other) if isinstance(t, Tensor)]
     shape = broadcast_shape_of(*(t._data.shape for t in operands))
     compute = opmath(common)

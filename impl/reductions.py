@@ -1,11 +1,11 @@
-"""Reductions: sum, mean, max/min (full or along a dim), argmax/argmin, all/any.
+"""Reductions: sum, mean, prod, amax/amin, max/min (full or along a dim), argmax/argmin, all/any.
 
-torch's rules modelled: sum of bools and integers is int64 (`dtype=` casts first);
+torch's rules modelled: sum and prod of bools and integers are int64 (`dtype=` casts first);
 mean needs a floating or complex dtype; `dim` is an int or a sequence (empty
-means every dim) and may not repeat; max/min without dim give a 0-d tensor,
-with dim a (values, indices) named tuple, and with a tensor second argument the
-elementwise maximum/minimum; empty inputs need a dim; float16 and bfloat16
-accumulate in float32.
+means every dim) and may not repeat (prod takes one int); max/min without dim give a 0-d
+tensor, with dim a (values, indices) named tuple, and with a tensor second argument the
+elementwise maximum/minimum; amax/amin keep the dtype and reduce over dims; empty inputs
+need a dim; float16 and bfloat16 sums accumulate in float32, products round at every step.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from impl import dtypes
-from impl.arguments import dtype_arg, int_arg, invalid_combination, is_int
-from impl.autograd.formulas import Formula, Overloads
+from impl.arguments import dtype_arg, int_arg, int_list, invalid_combination, is_int
+from impl.autograd.formulas import Formula, Overloads, conj
 from impl.dtypes import BOOL, COMPLEX, FLOATING, INTEGRAL, dtype
 from impl.elementwise import check_tensors, not_implemented, opmath, result_tensor
 from impl.ops import maximum, minimum
@@ -66,11 +66,12 @@ def _mean_grad(grad: np.ndarray, s: Any) -> np.ndarray:
     return _unreduce(grad / _reduced_count(s), s)
 
 
-def _by_dim(nodes: dict[str, str], vjp: Any) -> Overloads:
+def _by_dim(nodes: dict[str, str], vjp: Any, saves: str = "") -> Overloads:
     """A reduction's derivative: its two overloads, over everything (dim None) and along dims,
-    {overload: node name}, with the same VJP."""
+    {overload: node name}, with the same VJP reading the same saved values."""
     return Overloads(
-        _dim_overload(*nodes), {overload: Formula(node, self=("", vjp)) for overload, node in nodes.items()}
+        _dim_overload(*nodes),
+        {overload: Formula(node, self=(saves, vjp)) for overload, node in nodes.items()},
     )
 
 
@@ -126,6 +127,103 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     return _summed("mean", input, dim, keepdim, dtype, out_dtype)
 
 
+def _exclusive_cumprod(x: np.ndarray, axis: int) -> np.ndarray:
+    """Along axis, the product of the elements before each one (1 for the first)."""
+    before = np.take(x, np.arange(x.shape[axis] - 1), axis=axis)
+    return np.cumprod(
+        np.concatenate([np.ones_like(np.take(x, [0], axis=axis)), before], axis=axis), axis=axis
+    )
+
+
+def _prod_grad(grad: np.ndarray, s: Any) -> np.ndarray:
+    """torch's prod_backward: grad * result / input when no input is 0; else each element's product of
+    the others along the reduced dim (everything, flattened, without dim), from exclusive cumulative
+    products from both ends, so a zero's gradient is the product of the rest."""
+    x = np.asarray(s.self)
+    if x.ndim == 0 or x.size == 0:
+        return _unreduce(grad, s)
+    grad = _unreduce(grad, s)
+    if not np.any(x == 0):
+        return grad * conj(_unreduce(np.asarray(s.result), s) / x)
+    axis = 0 if s.dim is None else s.dim[0]
+    along = x.reshape(-1) if s.dim is None else x
+    others = _exclusive_cumprod(along, axis) * np.flip(_exclusive_cumprod(np.flip(along, axis), axis), axis)
+    return grad * conj(others.reshape(x.shape))
+
+
+@op(derivative=_by_dim({"prod": "ProdBackward0", "prod.dim_int": "ProdBackward1"}, _prod_grad, "self result"))
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """torch.prod: over everything, or along one int dim; bool and integer inputs multiply to int64,
+    `dtype` casts first; computed in the result dtype (float16 rounds at every step), bools by
+    logical and."""
+    check_tensors("prod", 1, input=input)
+    if dim is not None and not is_int(dim):
+        raise invalid_combination("prod", (dim,))
+    if dim is None and keepdim:
+        raise invalid_combination("prod", (), {"keepdim": keepdim})
+    dtype = dtype_arg(dtype, "prod")
+    out_dtype = dtype or (dtypes.int64 if input.dtype.category in (BOOL, INTEGRAL) else input.dtype)
+    if out_dtype is dtypes.complex32 and input.numel():
+        raise not_implemented("prod_out_cpu", out_dtype)
+    dims = _reduce_dims("prod", input, dim)
+    values, axes = dtypes.cast(input._data, out_dtype), _axes(input, dims)
+    if out_dtype is dtypes.bool:
+        reduced = np.all(values, axis=axes, keepdims=keepdim)
+    elif out_dtype in (dtypes.float16, dtypes.bfloat16):
+        reduced = _rounded_product(values, axes, keepdim)
+    else:
+        reduced = np.prod(values, axis=axes, keepdims=keepdim, dtype=values.dtype)
+    out = result_tensor(reduced, np.shape(reduced), out_dtype)
+    record("prod", out, (input,), dim=dims, keepdim=keepdim, dtype=dtype)
+    return out
+
+
+def _rounded_product(values: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+    """The product over axes, rounded to values' dtype after every multiplication (torch's kernel
+    multiplies float16 and bfloat16 in their own type; NumPy's reduction would keep a float32 product)."""
+    kept = [n for a, n in enumerate(values.shape) if a not in axes]
+    rows = np.moveaxis(values, axes, tuple(range(len(axes)))).reshape(-1, *kept)
+    product = np.ones(kept, values.dtype)
+    with np.errstate(all="ignore"):  # overflow gives inf, silently, as in torch
+        for row in rows:
+            product = product * row
+    shape = [1 if a in axes else n for a, n in enumerate(values.shape)] if keepdim else kept
+    return product.reshape(shape)
+
+
+def _zero_numel_check(name: str, input: Tensor, dims: tuple[int, ...] | None) -> None:
+    """torch's zero_numel_check_dims: an empty input needs a reduction dim, and no reduced dim may be
+    empty."""
+    if dims is None and input.numel() == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+    for d in dims or ():
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _extreme_values(name: str, reduce_fn: Callable[..., Any], kernel: str) -> Callable[..., Tensor]:
+    """torch.amax / amin: the largest / smallest value over dims (int or sequence; empty or None:
+    everything), in the input's dtype (bool too); NaN propagates; complex refused; ties share the
+    gradient evenly."""
+
+    def extreme_values(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+        check_tensors(name, 1, input=input)
+        dims = _reduce_dims(name, input, () if dim is None else int_list((dim,), name, "dim", 2))
+        _zero_numel_check(name, input, dims)
+        if input.dtype.category == COMPLEX:
+            raise not_implemented(kernel, input.dtype)
+        values = reduce_fn(input._data, axis=_axes(input, dims), keepdims=keepdim)
+        out = result_tensor(values, np.shape(values), input.dtype)
+        record(name, out, (input,), dim=dims, keepdim=keepdim)
+        return out
+
+    node = Formula(f"{name.capitalize()}Backward0", self=("self result", _evenly))
+    return op(name=name, doc=_extreme_values.__doc__, derivative=node)(extreme_values)
+
+
 def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
     """max/min/argmax/argmin: no complex; argmax/argmin no bool; a dim is needed for empty tensors."""
     is_arg = name.startswith("arg")
@@ -133,12 +231,9 @@ def _check_reducible(name: str, input: Tensor, dim: int | None) -> None:
         raise RuntimeError(
             f"{name}(): does not support {'complex' if input.dtype.is_complex else 'bool'} input"
         )
-    if dim is None and input.numel() == 0:
-        error = IndexError if name.startswith("arg") else RuntimeError
-        suffix = "" if name.startswith("arg") else " Specify the reduction dim with the 'dim' argument."
-        raise error(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{suffix}")
-    if dim is not None and input.ndim and input.shape[dim] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    if is_arg and dim is None and input.numel() == 0:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    _zero_numel_check(name, input, None if dim is None else (dim,))
     if input.dtype.category == COMPLEX:  # max/min check sizes first
         if dim is None:
             raise not_implemented(f"{name}_all", input.dtype)
@@ -169,9 +264,11 @@ def _take_back(grad: np.ndarray, s: Any) -> np.ndarray:
 
 
 def _evenly(grad: np.ndarray, s: Any) -> np.ndarray:
-    """max()/min() over all elements: the gradient is shared evenly among the tied extremes."""
-    mask = s.self == s.result
-    return np.where(mask, grad / mask.sum(), 0).astype(grad.dtype)
+    """max()/min() over all elements, amax/amin over dims: the gradient is shared evenly among the
+    tied extremes (torch's scale_grad_by_count)."""
+    mask = s.self == _unreduce(np.asarray(s.result), s)
+    axes = None if s.dim is None or not len(s.self_sizes) else s.dim
+    return np.where(mask, _unreduce(grad, s) / mask.sum(axis=axes, keepdims=True), 0).astype(grad.dtype)
 
 
 def _extreme_derivative(name: str) -> Overloads:
@@ -263,6 +360,8 @@ def _arg_extreme(name: str, arg_fn: Callable[..., np.ndarray]) -> Callable[..., 
     return op(name=name, doc=_arg_extreme.__doc__)(arg_extreme)
 
 
+amax = _extreme_values("amax", np.max, "max_values_cpu")
+amin = _extreme_values("amin", np.min, "min_values_cpu")
 argmax = _arg_extreme("argmax", np.argmax)
 argmin = _arg_extreme("argmin", np.argmin)
 

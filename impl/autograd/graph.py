@@ -40,11 +40,14 @@ _HINT = (
 )
 
 _sequence = itertools.count()
+CPP_NODES = frozenset({"CopySlices", "CopyBackwards"})  # torch's hand-written nodes (not generated ones)
 
 
-def short_name(node: Node) -> str:
-    """The node name torch 2.13 prints in the version-counter message: 'ExpBackward0' -> 'Exp'."""
-    return re.sub(r"Backward\d*$", "", type(node).__name__)
+def forward_op_name(node: Node) -> str:
+    """torch's Node::forward_op_name, which the version-counter message prints: node.name() without a
+    'Backward<digits>' suffix, keeping digits other than 0 ('ExpBackward0' -> 'Exp', 'FillBackward2'
+    -> 'Fill2'); a name without that suffix unchanged ('torch::autograd::CopySlices')."""
+    return re.sub(r"Backward(\d*)$", lambda m: "" if m[1] in ("", "0") else m[1], node.name())
 
 
 class SavedValue:
@@ -77,7 +80,7 @@ class SavedValue:
             where = ""
             source = node if self.is_output else (self.tensor.grad_fn if self.tensor is not None else None)
             if source is not None:
-                where = f", which is output 0 of {short_name(source)},"
+                where = f", which is output 0 of {forward_op_name(source)},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: [torch.{self.dtype.scalar_type}Tensor [{shape}]]{where} is at version "
@@ -120,7 +123,10 @@ class Node:
             self._retained.pop(output_nr, None)
 
     def name(self) -> str:
-        return type(self).__name__
+        """torch's Node::name(): the class name; a node torch writes by hand in C++ (CopySlices,
+        CopyBackwards) reports its qualified C++ name."""
+        name = type(self).__name__
+        return f"torch::autograd::{name}" if name in CPP_NODES else name
 
     def save(self, name: str, value: Any, tensor: Tensor | None = None, is_output: bool = False) -> None:
         self._saved[name] = SavedValue(value, tensor, is_output)

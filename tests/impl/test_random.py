@@ -122,6 +122,7 @@ def test_randint_bounds_are_checked_like_torch(name: str, bounds: tuple) -> None
     """check_random_bounds: [low, high - 1] must be representable in the dtype (C type names)."""
 
     def program(e):
+        e.manual_seed(0)  # bfloat16 rounds 299 to 300: unseeded, the bounds check passed by chance
         t = e.randint(*bounds, (50,), dtype=getattr(e, name))
         values = t.double() if not t.dtype.is_complex else t
         return t.dtype, t.shape, bool((values >= bounds[0]).all() and (values < bounds[1]).all())

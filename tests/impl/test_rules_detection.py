@@ -348,27 +348,7 @@ VERSION_WRITES: dict[str, Callable[[Any], Any]] = {
     "through detach": lambda a: a.detach().add_(1.0),
 }
 
-GAPS: dict[str, str] = {
-    "a Python int beyond int64 with a float tensor raises": "impl converts the int into the float dtype",
-    "bool + 2**63 (a uint64 scalar) raises": "impl wraps 2**63 into int64",
-    "pow checks its scalar exponent's range": "impl computes instead of raising",
-    "float16 * 2**31 computes in float32": "impl converts the scalar to float16 (inf) first",
-    "prod of int32 is int64": "impl has no prod",
-    "amax keeps the dtype": "impl has no amax",
-    "amax splits ties evenly": "impl has no amax",
-    "prod with zeros": "impl has no prod",
-    "where refuses an int scalar out of an int8 tensor's range": "impl wraps the scalar",
-    "clamp refuses a scalar bound out of the dtype's range": "impl wraps the bound",
-    "clamp with a complex scalar bound raises": "NotImplementedError where torch raises RuntimeError",
-    "matmul of bool vectors raises": "impl computes a bool dot product",
-    "tensor([2**63], dtype=float64) converts": "impl unpacks the int as int64 and raises",
-    "full(2**64) raises OverflowError": "impl converts 2**64 into float32",
-    "np.bool_ beside an int raises": "impl infers int64",
-    "full's NumPy fill counts as a Python number": "impl keeps the NumPy scalar's dtype",
-    "arange(np.float32(2)) is floating": "impl makes it int64",
-    "torch.tensor(t) keeps a transposed t's strides": "impl's copy is contiguous",
-    "*_like keep dense strides (preserve_format)": "impl's *_like are contiguous",
-}
+GAPS: dict[str, str] = {}
 """Rules impl gets wrong (each also an IMPL-GAP entry of conformance/manifests/impl.toml)."""
 
 
@@ -402,10 +382,9 @@ MESSAGES: dict[str, Program] = {
     ),
     "a Python int beyond uint64: 'int too big to convert'": lambda t: t.tensor([1]) + 2**64,
 }
-"""Errors both raise with the same type, whose message impl words otherwise."""
+"""Errors whose messages impl words as torch does (the rules above compare exception types only)."""
 
 
-@pytest.mark.xfail(strict=True, reason="impl gap: impl's message differs from torch's")
 @pytest.mark.parametrize("rule", MESSAGES)
 def test_error_message_agrees_with_torch(rule: str) -> None:
     both(MESSAGES[rule])
