@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.compare import FIELDS, Difference
-from conformance.records import CaseRecord, Status
+from conformance.records import CaseRecord, Context, Status
 from spec.scenario import Scenario
 
 ENTRY_KEYS = frozenset({"scenario", "match", "devices", "fields", "reason", "flaky"})
@@ -231,11 +231,11 @@ def stale_records(
     manifest: Manifest,
     records: Iterable[CaseRecord],
     finite: set[str],
-    context: CaseRecord | None = None,
+    context: Context | None = None,
     partial: set[str] | frozenset[str] = frozenset(),
 ) -> list[CaseRecord]:
     """`stale` records for entries that no longer describe a divergence in this run (see the module
-    docstring). `context` is any case record of the run (for its engine/oracle/device fields).
+    docstring). `context`: the run's engines and devices (by default those of its records).
     Nothing is known of an entry whose scenarios had cases errored, not run (a budget) or checked
     elsewhere (`partial`: scenarios split over shards): it is not judged."""
     agreed: Counter[str] = Counter()
@@ -244,7 +244,7 @@ def stale_records(
     checked: set[str] = set()  # scenarios with cases compared
     uncertain: set[str] = set(partial)  # scenarios some of whose cases this run did not compare
     for r in records:
-        context = context or r
+        context = context or r.context
         if r.status in (Status.PASS, Status.FAIL, Status.EXPECTED):
             checked.add(r.scenario)
         if r.status in (Status.ERROR, Status.NOT_RUN):
@@ -268,12 +268,7 @@ def stale_records(
         else:
             continue
         stale.append(
-            CaseRecord(
-                run_id=context.run_id,
-                engine=context.engine,
-                oracle=context.oracle,
-                device=context.device,
-                oracle_device=context.oracle_device,
+            context.record(
                 area=e.scenario.split(".", 1)[0],
                 scenario=e.scenario,
                 status=Status.STALE,

@@ -521,12 +521,7 @@ def pytest_handlecrashitem(crashitem: str, report: Any, sched: Any) -> None:
     rec.append(
         state.results_path,
         [
-            CaseRecord(
-                run_id=h.run_id,
-                engine=h.engine_spec,
-                oracle=h.oracle_spec,
-                device=h.device,
-                oracle_device=h.oracle_device,
+            h.context.record(
                 area=sc.area if sc else sid.split(".", 1)[0],
                 scenario=sid,
                 test=target_id,

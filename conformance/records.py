@@ -125,6 +125,28 @@ class Example:
     detail: str = ""  # for errors: the last lines of the child's stderr, a traceback
 
 
+@dataclass(frozen=True)
+class Context:
+    """Who was checked against whom: the fields every case record of a run repeats."""
+
+    run_id: str
+    engine: str
+    oracle: str
+    device: str
+    oracle_device: str
+
+    def record(self, **fields: Any) -> CaseRecord:
+        """A case record of this run."""
+        return CaseRecord(
+            run_id=self.run_id,
+            engine=self.engine,
+            oracle=self.oracle,
+            device=self.device,
+            oracle_device=self.oracle_device,
+            **fields,
+        )
+
+
 @dataclass(kw_only=True)
 class CaseRecord:
     """The cases of one test that share a status and a cause."""
@@ -148,6 +170,10 @@ class CaseRecord:
     cases: list[dict[str, Any]] = field(default_factory=list)  # params of every case (non-pass)
     examples: list[Example] = field(default_factory=list)  # the first few in full
     flaky: bool = False  # stale records: the entry is marked flaky (never fails a run)
+
+    @property
+    def context(self) -> Context:
+        return Context(self.run_id, self.engine, self.oracle, self.device, self.oracle_device)
 
 
 @dataclass(kw_only=True)

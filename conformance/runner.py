@@ -24,7 +24,7 @@ from conformance.execution import EngineInfo, Failure, InProcessSide, Result, ru
 from conformance.isolation import EngineProcess
 from conformance.manifest import Entry, Manifest
 from conformance.planning import CHUNK_SIZE, Target, targets  # noqa: F401 - the harness API re-exports them
-from conformance.records import CaseRecord, Status
+from conformance.records import CaseRecord, Context, Status
 from conformance.tally import Tally
 from conformance.trace import Tracer, expression
 from conformance.verdicts import Verdict, classify, dtypes_used
@@ -173,6 +173,11 @@ class Harness:
         self.deadline: float | None = None  # time.time() by which a budgeted run stops checking
         self.budget_s = 0.0
         self._comparator: Comparator | None = None
+
+    @property
+    def context(self) -> Context:
+        """The fields every case record of this harness' run repeats."""
+        return Context(self.run_id, self.engine_spec, self.oracle_spec, self.device, self.oracle_device)
 
     # --- the two sides ----------------------------------------------------------------------
     @property

@@ -47,12 +47,7 @@ class Tally:
         record = self.groups.get(key)
         if record is None:
             h, sc = self.harness, self.target.scenario
-            record = self.groups[key] = CaseRecord(
-                run_id=h.run_id,
-                engine=h.engine_spec,
-                oracle=h.oracle_spec,
-                device=h.device,
-                oracle_device=h.oracle_device,
+            record = self.groups[key] = h.context.record(
                 area=sc.area,
                 scenario=sc.id,
                 test=self.target.id,
