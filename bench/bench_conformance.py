@@ -80,6 +80,16 @@ def _child_pid(harness: Harness) -> int | None:
     return proc.pid if proc is not None else None
 
 
+def _one_case_per_example(harness: Harness, sc: Any, enumerated: list[Any], calls: list[int]) -> Any:
+    @settings(settings.get_profile(BENCH_PROFILE), max_examples=NAIVE_CASES)
+    @given(st.sampled_from(enumerated) if sc.finite else sc.cases())
+    def one(case: dict[str, Any]) -> None:
+        calls[0] += 1  # hypothesis stops early on small finite domains: count what really ran
+        harness.check_case(sc, case)
+
+    return one
+
+
 def _naive_runs(harness: Harness, area: str, calls: list[int]) -> list[Any]:
     """One hypothesis test per scenario drawing one case per example (finite: sampled_from)."""
     runs = []
@@ -89,13 +99,7 @@ def _naive_runs(harness: Harness, area: str, calls: list[int]) -> list[Any]:
         if sc.requires - capabilities or (sc.finite and not enumerated):
             continue
 
-        @settings(settings.get_profile(BENCH_PROFILE), max_examples=NAIVE_CASES)
-        @given(st.sampled_from(enumerated) if sc.finite else sc.cases())
-        def one(case: dict[str, Any], sc: Any = sc) -> None:
-            calls[0] += 1  # hypothesis stops early on small finite domains: count what really ran
-            harness.check_case(sc, case)
-
-        runs.append(one)
+        runs.append(_one_case_per_example(harness, sc, enumerated, calls))
     return runs
 
 
