@@ -19,7 +19,7 @@ every key, and are marked flaky.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ import tomlkit
 from conformance import records as rec
 from conformance.compare import FIELDS
 from conformance.corpus import load as corpus_cases
-from conformance.manifest import PLACEHOLDER, case_keys
+from conformance.manifest import PLACEHOLDER, Entry, case_keys, decide, frozen
 from conformance.records import CaseRecord, RunRecord, Status
 from conformance.tally import params
 from spec.scenario import Scenario
@@ -47,10 +47,6 @@ def fields_of(cause: str) -> list[str]:
     return sorted({part.split(" ", 1)[0] for part in cause.split("; ")} & set(FIELDS))
 
 
-def _inside(box: Box, case: Params) -> bool:
-    return all(key in case and case[key] in allowed for key, allowed in box.items())
-
-
 _MISSING = object()
 
 
@@ -60,7 +56,7 @@ class Universe:
 
     def __init__(self, cases: list[Params], keys: list[str]) -> None:
         self.keys = keys
-        self.full = [tuple(c.get(k, _MISSING) for k in keys) for c in cases]
+        self.full = [self.key_of(c) for c in cases]
         self.everything = (1 << len(self.full)) - 1
         self.masks: list[dict[Any, int]] = [defaultdict(int) for _ in keys]
         for i, full in enumerate(self.full):
@@ -68,7 +64,7 @@ class Universe:
                 self.masks[position][value] |= 1 << i
 
     def key_of(self, case: Params) -> tuple[Any, ...]:
-        return tuple(case.get(k, _MISSING) for k in self.keys)
+        return tuple(frozen(case.get(k, _MISSING)) for k in self.keys)
 
     def mask(self, box: dict[int, set[Any]]) -> int:
         """The cases inside a box given as position -> allowed values (absent position: any)."""
@@ -176,35 +172,92 @@ def drafts(
     out: list[dict[str, Any]] = []
     for sid, causes in sorted(by_cause.items()):
         sc = scenarios.get(sid)
-        if sc is None:
-            continue
-        keys = sorted(case_keys(sc) or {k for cases in causes.values() for c in cases for k in c})
-        every = _scenario_cases(sc, drawn)
-        universe = Universe(every, keys) if every is not None else None
-        masks = {cause: _mask(universe, cases) for cause, cases in causes.items()} if universe else {}
-        for cause, cases in sorted(causes.items(), key=lambda item: -len(item[1])):
-            fields = fields_of(cause)
-            if universe is None:
-                found_boxes = [_observed(cases, keys)]
-            else:
-                divergent = {
-                    other for other in causes if other != cause and not set(fields_of(other)) <= set(fields)
-                }
-                allowed = masks[cause] | sum((masks[other] for other in divergent), 0)
-                found_boxes = boxes(cases, universe, universe.everything & ~allowed)
-            for box in found_boxes:
-                entry: dict[str, Any] = {"_comment": f"{sum(_inside(box, c) for c in cases)} cases: {cause}"}
-                entry["scenario"] = sid
-                if box:
-                    entry["match"] = {k: v[0] if len(v) == 1 else v for k, v in box.items()}
-                if device.split(":")[0] != "cpu":
-                    entry["devices"] = [device.split(":")[0]]
-                entry["fields"] = fields
-                entry["reason"] = f"{PLACEHOLDER}: explain ({cause})"
-                if universe is None:
-                    entry["flaky"] = True
-                out.append(entry)
+        if sc is not None:
+            drafted = [_entry(sid, *found, device) for found in _boxes(sc, causes, drawn)]
+            out += _deciding(drafted, causes)
+    for entry in out:
+        if "match" in entry:
+            entry["match"] = {k: _written(v) for k, v in entry["match"].items()}
     return out
+
+
+def _boxes(sc: Scenario, causes: dict[str, list[Params]], drawn: str) -> list[tuple[str, Box, bool]]:
+    """(cause, box, flaky) for each box of each cause of one scenario, biggest cause first."""
+    keys = sorted(case_keys(sc) or {k for cases in causes.values() for c in cases for k in c})
+    every = _scenario_cases(sc, drawn)
+    if every is None:  # freshly drawn: the values seen, flaky
+        return [(cause, _observed(cases, keys), True) for cause, cases in _biggest_first(causes)]
+    universe = Universe(every, keys)
+    masks = {cause: _mask(universe, cases) for cause, cases in causes.items()}
+    found: list[tuple[str, Box, bool]] = []
+    for cause, cases in _biggest_first(causes):
+        fields = set(fields_of(cause))
+        divergent = {other for other in causes if other != cause and not set(fields_of(other)) <= fields}
+        allowed = masks[cause] | sum((masks[other] for other in divergent), 0)
+        found += [(cause, box, False) for box in boxes(cases, universe, universe.everything & ~allowed)]
+    return found
+
+
+def _biggest_first(causes: dict[str, list[Params]]) -> list[tuple[str, list[Params]]]:
+    return sorted(causes.items(), key=lambda item: -len(item[1]))
+
+
+def _entry(sid: str, cause: str, box: Box, flaky: bool, device: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"_comment": cause, "scenario": sid}
+    if box:
+        entry["match"] = box
+    if device.split(":")[0] != "cpu":
+        entry["devices"] = [device.split(":")[0]]
+    entry["fields"] = fields_of(cause)
+    entry["reason"] = f"{PLACEHOLDER}: explain ({cause})"
+    if flaky:
+        entry["flaky"] = True
+    return entry
+
+
+def _deciding(drafted: list[dict[str, Any]], causes: dict[str, list[Params]]) -> list[dict[str, Any]]:
+    """The drafted entries of one scenario, checked as the next run reads them (the first matching
+    entry that explains a case decides it). Where cases differ only in what no entry can name (a
+    tensor spec), an entry can decide another cause's cases: it takes that cause's fields too. An
+    entry that decides no case is dropped (it would be stale). Comments count the cases decided."""
+    while True:
+        entries = [
+            Entry(
+                i,
+                d["scenario"],
+                {k: tuple(v) for k, v in d.get("match", {}).items()},
+                d["reason"],
+                fields=frozenset(d["fields"]),
+            )
+            for i, d in enumerate(drafted)
+        ]
+        decided: Counter[int] = Counter()
+        widened = False
+        for cause, cases in causes.items():
+            fields = set(fields_of(cause))
+            for case in cases:
+                entry = decide(entries, case, fields)
+                if entry is not None:
+                    decided[entry.index] += 1
+                    if not entry.covers(fields):
+                        drafted[entry.index]["fields"] = sorted(fields | set(drafted[entry.index]["fields"]))
+                        widened = True
+        if not widened and len(decided) == len(drafted):
+            for i, d in enumerate(drafted):
+                d["_comment"] = f"{decided[i]} cases: {d['_comment']}"
+            return drafted
+        drafted = [d for i, d in enumerate(drafted) if decided[i]]
+
+
+def _written(values: list[Any]) -> Any:
+    """A match key's allowed values as TOML writes them: one value bare, several (or one that is
+    itself a list: a shape, arguments) as a list of values."""
+    thawed = [_thawed(v) for v in values]
+    return thawed[0] if len(thawed) == 1 and not isinstance(thawed[0], list) else thawed
+
+
+def _thawed(value: Any) -> Any:
+    return [_thawed(v) for v in value] if isinstance(value, tuple) else value
 
 
 def _mask(universe: Universe, cases: list[Params]) -> int:
@@ -214,7 +267,9 @@ def _mask(universe: Universe, cases: list[Params]) -> int:
 
 def _observed(cases: list[Params], keys: list[str]) -> Box:
     return {
-        k: sorted({c[k] for c in cases}, key=repr) for k in keys if all(c.get(k) is not None for c in cases)
+        k: sorted({frozen(c[k]) for c in cases}, key=repr)
+        for k in keys
+        if all(c.get(k) is not None for c in cases)
     }
 
 

@@ -52,11 +52,11 @@ class ManifestError(ValueError):
     """A manifest that cannot be trusted: unknown keys or scenarios, wrong types, missing reason."""
 
 
-def _frozen(value: Any) -> Any:
+def frozen(value: Any) -> Any:
     """Lists become tuples (recursively), so TOML arrays and case tuples compare equal;
     complex numbers become their repr, since TOML cannot write them."""
     if isinstance(value, list | tuple):
-        return tuple(_frozen(v) for v in value)
+        return tuple(frozen(v) for v in value)
     if isinstance(value, complex):
         return repr(value)
     return value
@@ -87,12 +87,16 @@ class Entry:
 
     def matches(self, case: Mapping[str, Any]) -> bool:
         for key, allowed in self.match.items():
-            if key not in case or _frozen(case[key]) not in allowed:
+            if key not in case or frozen(case[key]) not in allowed:
                 return False
         return True
 
     def explains(self, diffs: Sequence[Difference]) -> bool:
-        return self.fields is None or all(d.field in self.fields for d in diffs)
+        return self.covers({d.field for d in diffs})
+
+    def covers(self, fields: set[str] | frozenset[str]) -> bool:
+        """Whether differences in these fields are all the entry's to explain."""
+        return self.fields is None or fields <= self.fields
 
     @property
     def placeholder(self) -> bool:
@@ -174,8 +178,13 @@ def case_keys(sc: Scenario) -> frozenset[str] | None:
 
 def lookup(entries: list[Entry], case: Mapping[str, Any], diffs: Sequence[Difference] = ()) -> Entry | None:
     """The first entry matching the case that explains `diffs`; failing that, the first matching one."""
+    return decide(entries, case, {d.field for d in diffs})
+
+
+def decide(entries: Sequence[Entry], case: Mapping[str, Any], fields: set[str]) -> Entry | None:
+    """lookup() for a case whose differences are in `fields` (a drafted manifest is checked with it)."""
     matching = [entry for entry in entries if entry.matches(case)]
-    return next((entry for entry in matching if entry.explains(diffs)), matching[0] if matching else None)
+    return next((entry for entry in matching if entry.covers(fields)), matching[0] if matching else None)
 
 
 def _problem(where: str, key: str, wanted: str, value: Any) -> ManifestError:
@@ -217,7 +226,7 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Entry:
         index=index,
         scenario=scenario,
         match={
-            k: tuple(_frozen(v) for v in value) if isinstance(value, list) else (_frozen(value),)
+            k: tuple(frozen(v) for v in value) if isinstance(value, list) else (frozen(value),)
             for k, value in match.items()
         },
         reason=reason.strip(),

@@ -87,7 +87,9 @@ def strata_keys(cases: list[Case]) -> list[str]:
 
 def cover_rounds(scenario_id: str, cases: list[Case]) -> tuple[list[Case], list[Case], list[Case]]:
     """(one case per key value, one per value pair not yet covered, the rest): single greedy passes
-    over the cases in a shuffled order that depends on the scenario's id only."""
+    over the cases in a shuffled order that depends on the scenario's id only. The rest keeps that
+    order, so each of its chunks is a spread sample of the domain: a budget that runs out leaves
+    cases missing here and there, not one op's (or one dtype's) cases all together."""
     order = list(range(len(cases)))
     random.Random(seed_of(scenario_id)).shuffle(order)
     keys = strata_keys(cases)
@@ -121,7 +123,7 @@ def cover_rounds(scenario_id: str, cases: list[Case]) -> tuple[list[Case], list[
     return (
         [cases[i] for i in first],
         [cases[i] for i in second],
-        [c for i, c in enumerate(cases) if i not in taken],
+        [cases[i] for i in order if i not in taken],
     )
 
 

@@ -8,6 +8,7 @@ differences, reproduction), so group sizes are exact while the file stays small.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -111,8 +112,29 @@ class Tally:
 
 
 def params(case: Case) -> dict[str, Any]:
-    """A case's scalar parameters (dtype, op, kind...): what manifests match and reports group by."""
-    return {k: v for k, v in case.items() if v is None or isinstance(v, str | int | float | bool)}
+    """A case's parameters as a manifest matches them and reports group by: scalars (dtype, op,
+    kind...) and lists of them (shapes, arguments, data), complex numbers written as their repr as
+    the manifest compares them. Values that no TOML entry could match are left out: tensor specs
+    (dicts), lists holding None, nan or infinities (TOML has no null; nan equals nothing)."""
+    out: dict[str, Any] = {}
+    for key, value in case.items():
+        if value is None or isinstance(value, str | int | float | bool):
+            out[key] = value
+        elif isinstance(value, list | tuple) and (written := _matchable(value)) is not None:
+            out[key] = written
+    return out
+
+
+def _matchable(value: Any) -> Any:
+    """`value` as a results file and a manifest write it (see params), or None where neither can."""
+    if isinstance(value, list | tuple):
+        items = [_matchable(v) for v in value]
+        return None if any(item is None for item in items) else items
+    if isinstance(value, complex):
+        return repr(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value if isinstance(value, str | int | bool) else None
 
 
 def render_outcome(outcome: Outcome | None) -> dict[str, str] | None:

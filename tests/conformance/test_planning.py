@@ -40,6 +40,18 @@ def test_covers_reach_every_value_then_every_pair_and_partition_the_cases(sid: s
     assert len(first) < 40 and len(first) + len(second) < len(cases) / 4
 
 
+def test_every_chunk_of_the_rest_samples_the_whole_domain() -> None:
+    """A budget that stops inside the rest must not leave one op's cases all unchecked: each chunk
+    of promotion.binary_op's rest holds every op, kind and dtype of the domain."""
+    sc = SCENARIOS["promotion.binary_op"]
+    chunks = [t for t in targets([sc], cover=True) if not t.kind]
+    assert len(chunks) > 2
+    keys = ("op", "lhs_kind", "rhs_kind", "lhs_dtype", "rhs_dtype")
+    every = {k: {c[k] for c in sc.cases()} for k in keys}
+    for chunk in chunks:
+        assert {k: {c[k] for c in chunk.cases or ()} for k in keys} == every, chunk.id
+
+
 def test_tests_run_round_by_round_replays_first() -> None:
     sc = SCENARIOS["promotion.promote_types"]
     from conformance.corpus import literal
