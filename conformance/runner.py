@@ -173,6 +173,8 @@ class Harness:
         self.deadline: float | None = None  # time.time() by which a budgeted run stops checking
         self.budget_s = 0.0
         self._comparator: Comparator | None = None
+        # examples recorded in full per (scenario, status, cause, entry), over all this process' tests
+        self.examples_given: Counter[tuple[str, str, str, str | None]] = Counter()
 
     @property
     def context(self) -> Context:

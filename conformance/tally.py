@@ -2,8 +2,9 @@
 
 Every case is counted. Passes are counted per manifest entry (so that stale entries can be found);
 every other case is listed by its parameters in the record of its (status, cause, manifest entry,
-reason), and the first EXAMPLES_PER_CAUSE of each such record are kept in full (outcomes,
-differences, reproduction), so group sizes are exact while the file stays small.
+reason), and the first EXAMPLES_PER_CAUSE cases of each cause that this process meets (over all
+its tests) are kept in full (outcomes, differences, the failing expression, reproduction), so
+group sizes are exact while the file stays small and the run does not rerun a case per test.
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ class Tally:
         record.duration_s += v.duration_s
         if detailed:
             record.cases.append(params(v.case))
-            if len(record.examples) < EXAMPLES_PER_CAUSE:
+            given = self.harness.examples_given
+            key = (self.target.scenario.id, v.status.value, record.cause, label)
+            if given[key] < EXAMPLES_PER_CAUSE:  # per cause in this process, not per test: a chunk
+                given[key] += 1  # of a shuffled domain meets most causes, and an example costs a rerun
                 record.examples.append(self.example(v))
 
     def example(self, v: Verdict) -> Example:

@@ -62,8 +62,7 @@ class Side:
     paths: list[str]
     columns: set[Column] = field(default_factory=set)
     runs: set[str] = field(default_factory=set)
-    cases: dict[CaseKey, Counter[Verdict]] = field(default_factory=lambda: defaultdict(Counter))
-    params: dict[CaseKey, dict[str, Any]] = field(default_factory=dict)
+    found: list[tuple[str, dict[str, Any], Verdict]] = field(default_factory=list)  # scenario, params, ...
     checked: set[str] = field(default_factory=set)  # scenarios with compared cases
     partial: set[str] = field(default_factory=set)  # scenarios with cases collected but not recorded
     unlisted: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (scenario, status, cause)
@@ -71,7 +70,27 @@ class Side:
 
     @property
     def divergent(self) -> int:
-        return sum(sum(c.values()) for c in self.cases.values()) + sum(self.unlisted.values())
+        return len(self.found) + sum(self.unlisted.values())
+
+    def keys(self) -> dict[str, set[str]]:
+        """The parameter names recorded for every case, per scenario."""
+        named: dict[str, set[str]] = {}
+        for scenario, p, _ in self.found:
+            named[scenario] = named[scenario] & p.keys() if scenario in named else set(p)
+        return named
+
+    def by_case(
+        self, named: dict[str, set[str]]
+    ) -> tuple[dict[CaseKey, Counter[Verdict]], dict[CaseKey, Any]]:
+        """Verdicts and a case's parameters per case key, the parameters cut to `named` per scenario."""
+        cases: dict[CaseKey, Counter[Verdict]] = defaultdict(Counter)
+        example: dict[CaseKey, Any] = {}
+        for scenario, p, verdict in self.found:
+            kept = {k: v for k, v in p.items() if k in named.get(scenario, p)}
+            key = (scenario, params_text(kept))
+            cases[key][verdict] += 1
+            example.setdefault(key, p)
+        return cases, example
 
     def describe(self) -> str:
         cols = ", ".join(sorted(column_id(c) for c in self.columns)) or "no engine"
@@ -116,10 +135,7 @@ def _add(side: Side, r: CaseRecord) -> None:
         side.checked.add(r.scenario)
     if r.status not in DIVERGENT:
         return
-    for p in r.cases:
-        key = (r.scenario, params_text(p))
-        side.cases[key][(r.status.value, r.cause)] += 1
-        side.params.setdefault(key, p)
+    side.found += [(r.scenario, p, (r.status.value, r.cause)) for p in r.cases]
     if r.count > len(r.cases):
         side.unlisted[(r.scenario, r.status.value, r.cause)] += r.count - len(r.cases)
 
@@ -172,11 +188,18 @@ def compare(old: Side, new: Side) -> tuple[list[Change], int]:
         change.count += n
         change.example = change.example or example
 
-    for key in sorted(set(old.cases) | set(new.cases)):
+    # cases are matched on the parameters both sides record for every case of the scenario (an older
+    # suite's results lack some: list-valued ones)
+    old_named, new_named = old.keys(), new.keys()
+    named = {sid: old_named.get(sid, keys) & keys for sid, keys in new_named.items()}
+    named.update({sid: keys for sid, keys in old_named.items() if sid not in named})
+    old_cases, old_params = old.by_case(named)
+    new_cases, new_params = new.by_case(named)
+    for key in sorted(set(old_cases) | set(new_cases)):
         scenario = key[0]
-        o, n = old.cases.get(key, Counter()), new.cases.get(key, Counter())
+        o, n = old_cases.get(key, Counter()), new_cases.get(key, Counter())
         unchanged += sum((o & n).values())
-        example = old.params.get(key) or new.params.get(key)
+        example = old_params.get(key) or new_params.get(key)
         for kind, a, b, count in _pairs(o, n):
             why = ""
             if kind == "fixed" and scenario not in new.checked:

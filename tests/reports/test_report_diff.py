@@ -143,3 +143,28 @@ def test_a_sampled_run_does_not_fix_what_it_did_not_check(tmp_path: Path) -> Non
         data["unchanged"] + data["totals"]["not comparable"]
         == json.loads(diff([str(old)], [str(old)], as_json=True))["unchanged"]
     )
+
+
+def test_results_without_list_parameters_still_match_case_by_case(tmp_path: Path) -> None:
+    """Results of an older suite recorded only scalar parameters; NumPy's creation divergences differ
+    in their argument lists: against such results, the same run is unchanged, case for case."""
+    from conformance.engines import get_engine
+
+    harness = Harness(get_engine("numpy"), "torch", isolation="none", run_id="new", profile="ci")
+    try:
+        found = [
+            r for t in targets([all_scenarios()["creation.factories"]]) for r in harness.run_target(t).records
+        ]
+    finally:
+        harness.close()
+    for r in found:
+        r.engine = "numpy"  # the registry name, as a run by --engine numpy records it
+    divergent = sum(r.count for r in found if r.status is Status.FAIL)
+    assert any(isinstance(p.get("args"), list) for r in found for p in r.cases) and divergent
+    run = RunRecord(run_id="new", started="2026-12-01T00:00:00+00:00", engine="numpy")
+    rec.append(tmp_path / "new.jsonl", [run, *found])
+    for r in found:
+        r.cases = [{k: v for k, v in p.items() if not isinstance(v, list)} for p in r.cases]
+    rec.append(tmp_path / "old.jsonl", [run, *found])
+    data = _totals(tmp_path / "old.jsonl", tmp_path / "new.jsonl")
+    assert set(data["totals"].values()) == {0} and data["unchanged"] == divergent
