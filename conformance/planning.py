@@ -8,7 +8,11 @@ Each scenario becomes one or more *targets* (a test each):
   case for every pair of values of two keys not yet covered (a greedy all-pairs cover), so that a
   broken rule anywhere shows early, and a budgeted run (`--budget`) checks every stratum before
   any gets a second case;
-- the rest, in chunks of at most CHUNK_SIZE cases (so that pytest-xdist can spread them).
+- the rest, in chunks of at most CHUNK_SIZE cases (so that pytest-xdist can spread them): in the
+  enumeration's order, where consecutive cases share an op and dtypes (an engine that compiles per
+  op and dtype, JAX, runs binary_op 1.4x faster so), or under a budget in the cover's shuffled
+  order, so that each chunk samples the whole domain and a budget that runs out leaves cases
+  missing here and there, not one op's cases all together.
 
 Tests run round by round (replays, covers of every scenario, then the rest). A drawn scenario
 without a corpus (dev, thorough) is one test, drawn by hypothesis. `shard()` splits the tests
@@ -87,9 +91,7 @@ def strata_keys(cases: list[Case]) -> list[str]:
 
 def cover_rounds(scenario_id: str, cases: list[Case]) -> tuple[list[Case], list[Case], list[Case]]:
     """(one case per key value, one per value pair not yet covered, the rest): single greedy passes
-    over the cases in a shuffled order that depends on the scenario's id only. The rest keeps that
-    order, so each of its chunks is a spread sample of the domain: a budget that runs out leaves
-    cases missing here and there, not one op's (or one dtype's) cases all together."""
+    over the cases in a shuffled order that depends on the scenario's id only (the rest too)."""
     order = list(range(len(cases)))
     random.Random(seed_of(scenario_id)).shuffle(order)
     keys = strata_keys(cases)
@@ -140,11 +142,13 @@ def targets(
     corpus: bool = False,
     cover: bool = False,
     replay: Mapping[str, list[str]] | None = None,
+    spread: bool = False,
 ) -> list[Target]:
     """The tests of the scenarios, in run order (see the module docstring). With `corpus`, a drawn
     scenario that has a committed corpus is checked on its cases like a finite one; with `cover`,
-    large finite domains start with their two cover rounds; `replay` maps scenario ids to the
-    literals (conformance.corpus.literal) of cases to check first."""
+    large finite domains start with their two cover rounds, and with `spread` (a budgeted run) the
+    rest is chunked in shuffled order; `replay` maps scenario ids to the literals
+    (conformance.corpus.literal) of cases to check first."""
     found: list[Target] = []
     for sc in scenarios:
         committed = corpus_cases(sc.id) if corpus and not sc.finite else None
@@ -165,6 +169,9 @@ def targets(
                 for kind, part in (("cover1", one), ("cover2", two))
                 if part
             ]
+            if not spread:  # back in the enumeration's order (see the module docstring)
+                position = {id(case): i for i, case in enumerate(cases)}
+                rest.sort(key=lambda case: position[id(case)])
             found += _chunks(sc, rest, chunk_size)
         else:
             found += _chunks(sc, cases, chunk_size)

@@ -452,7 +452,10 @@ def session_targets(config: pytest.Config) -> list[Target]:
     rest; drawn scenarios from the corpus or not; only this shard's under --shard."""
     state = config.stash.get(STATE, None)
     replay = state.replay if state is not None else {}
-    found = targets(selected_scenarios(config), corpus=use_corpus(config), cover=True, replay=replay)
+    spread = state is not None and bool(state.budget_s)
+    found = targets(
+        selected_scenarios(config), corpus=use_corpus(config), cover=True, replay=replay, spread=spread
+    )
     if state is not None and state.shard is not None:
         found = shard(found, *state.shard, _shard_costs(config))
     return found
@@ -465,7 +468,11 @@ def _split_scenarios(config: pytest.Config) -> set[str]:
     if state.shard is None:
         return set()
     everything = targets(
-        selected_scenarios(config), corpus=use_corpus(config), cover=True, replay=state.replay
+        selected_scenarios(config),
+        corpus=use_corpus(config),
+        cover=True,
+        replay=state.replay,
+        spread=bool(state.budget_s),
     )
     mine = {t.id for t in session_targets(config)}
     return {t.scenario.id for t in everything if t.id not in mine}

@@ -41,10 +41,16 @@ def test_covers_reach_every_value_then_every_pair_and_partition_the_cases(sid: s
 
 
 def test_every_chunk_of_the_rest_samples_the_whole_domain() -> None:
-    """A budget that stops inside the rest must not leave one op's cases all unchecked: each chunk
-    of promotion.binary_op's rest holds every op, kind and dtype of the domain."""
+    """A budget that stops inside the rest must not leave one op's cases all unchecked: under a
+    budget (spread), each chunk of promotion.binary_op's rest holds every op, kind and dtype of the
+    domain; without one, the chunks keep the enumeration's order (an op's cases together)."""
     sc = SCENARIOS["promotion.binary_op"]
-    chunks = [t for t in targets([sc], cover=True) if not t.kind]
+    ordered = [t for t in targets([sc], cover=True) if not t.kind]
+    assert {c["op"] for c in ordered[0].cases or ()} != {c["op"] for c in sc.cases()}
+    chunks = [t for t in targets([sc], cover=True, spread=True) if not t.kind]
+    assert sorted(map(repr, (c for t in chunks for c in t.cases or ()))) == sorted(
+        map(repr, (c for t in ordered for c in t.cases or ()))
+    )
     assert len(chunks) > 2
     keys = ("op", "lhs_kind", "rhs_kind", "lhs_dtype", "rhs_dtype")
     every = {k: {c[k] for c in sc.cases()} for k in keys}
