@@ -15,8 +15,8 @@ backward import sympy, ~0.3 s). Targets: isolation costs <= 10% on promotion and
 Numbers only: it never fails.
 
 Then: the time to first failure (wall clock from process start to the exit of `pytest -x`, median
-over a sample of the mutation catalog, serially and under -n 2) and a budgeted run's coverage beside
-the full run's time.
+over a sample of the mutation catalog, serially and under -n 2) and a budgeted run's coverage and
+divergence causes beside the full run's (`--budget-engine jax --budget 30`: a slow engine).
 
 Run from the checkout root: `python bench/bench_conformance.py [--engine impl] [--areas promotion ...]`.
 """
@@ -193,6 +193,7 @@ def first_failures(per_area: int) -> None:
 def budgeted(engine: str, budget: float) -> None:
     """A --budget run's coverage beside the full run's time (pytest subprocesses, -n 2)."""
     print(f"\n{engine}: a budgeted run against the full ci run (-n 2)")
+    full_causes: set[tuple[str, str]] = set()
     with tempfile.TemporaryDirectory() as tmp:
         for label, extra in (("full", []), (f"--budget {budget:g}", ["--budget", str(budget)])):
             out = Path(tmp) / f"{label.replace(' ', '')}.jsonl"
@@ -211,12 +212,14 @@ def budgeted(engine: str, budget: float) -> None:
             causes = {
                 (r.scenario, r.cause)
                 for r in found
-                if isinstance(r, CaseRecord) and r.cause and r.status != "pass"
+                if isinstance(r, CaseRecord) and r.cause and r.status in ("fail", "expected")
             }
+            full_causes = full_causes or causes
             print(
                 f"  {label:<14} {wall:6.1f} s  checked {checked}/{collected} cases "
-                f"({checked / max(collected, 1):.0%}), "
-                f"cover tests complete {covered}/{len(covers)}, divergence causes {len(causes)}",
+                f"({checked / max(collected, 1):.0%}), cover tests complete {covered}/{len(covers)}, "
+                f"divergence causes {len(causes)} ({len(causes & full_causes)} of the full run's "
+                f"{len(full_causes)})",
                 flush=True,
             )
 
@@ -230,6 +233,9 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true")
     parser.add_argument("--first-failure", type=int, default=3, help="mutants per area timed (0: skip)")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of the budgeted run (0: skip)")
+    parser.add_argument(
+        "--budget-engine", default=None, help="the engine of the budgeted run (default --engine; e.g. jax)"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")  # torch's "ComplexHalf support is experimental" and the like
     os.environ["PYTHONWARNINGS"] = "ignore"  # in the worker processes too
@@ -272,7 +278,7 @@ def main() -> None:
     if args.first_failure:
         first_failures(args.first_failure)
     if args.budget:
-        budgeted(args.engine, args.budget)
+        budgeted(args.budget_engine or args.engine, args.budget)
     print(
         f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; iso cost = "
         f"1 - isolated/in-process rate (target <= {ISOLATION_COST:.0%}); "

@@ -159,8 +159,13 @@ def _sides(h: Harness) -> tuple[str, str, str, str]:
 
 
 def _distributed(config: pytest.Config) -> bool:
-    """Whether this is an xdist controller handing tests to workers."""
-    return config.pluginmanager.has_plugin("dsession")
+    """Whether this is an xdist controller handing tests to workers. During pytest_configure xdist
+    may not have registered its session yet: its own test then (a distribution mode, workers)."""
+    if hasattr(config, "workerinput") or config.getoption("collectonly"):
+        return False
+    if config.pluginmanager.has_plugin("dsession"):
+        return True
+    return config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None))
 
 
 @pytest.hookimpl(trylast=True)

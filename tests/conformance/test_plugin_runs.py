@@ -151,3 +151,37 @@ def test_stale_entries_fail_a_ci_run_unless_flaky(
     assert "stale manifest entries" in run.stdout
     stale = [r for r in _records(out) if isinstance(r, CaseRecord) and r.status == "stale"]
     assert len(stale) == 1 and stale[0].flaky is flaky and "once diverged" in stale[0].reason
+
+
+class _Plugins:
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def has_plugin(self, name: str) -> bool:
+        return name in self.names
+
+
+class _Config:
+    """What _distributed reads of a pytest config."""
+
+    def __init__(self, plugins: tuple[str, ...] = (), **options: Any) -> None:
+        self.pluginmanager, self.options = _Plugins(plugins), options
+
+    def getoption(self, name: str, default: Any = None) -> Any:
+        return self.options.get(name, default)
+
+
+def test_the_controller_knows_it_hands_tests_to_workers_before_xdist_says_so() -> None:
+    """During pytest_configure xdist may not have registered its session yet: `-n 2` is still a
+    distributed run (else the controller builds the oracle, importing torch, before any worker
+    starts: a second on the way to the first failure)."""
+    from conformance.plugin import _distributed
+
+    workers = {"dist": "load", "tx": ["2*popen"], "collectonly": False}
+    assert _distributed(_Config(**workers))  # type: ignore[arg-type]
+    assert _distributed(_Config(("dsession",), collectonly=False))  # type: ignore[arg-type]
+    assert not _distributed(_Config(dist="no", tx=[], collectonly=False))  # type: ignore[arg-type]
+    assert not _distributed(_Config(**{**workers, "collectonly": True}))  # type: ignore[arg-type]
+    worker = _Config(**workers)
+    worker.workerinput = {}  # type: ignore[attr-defined]
+    assert not _distributed(worker)  # type: ignore[arg-type]
