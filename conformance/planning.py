@@ -89,9 +89,12 @@ def strata_keys(cases: list[Case]) -> list[str]:
     return [k for k, seen in values.items() if len(seen) <= STRATA_LIMIT and k not in mixed]
 
 
-def cover_rounds(scenario_id: str, cases: list[Case]) -> tuple[list[Case], list[Case], list[Case]]:
+def cover_rounds(
+    scenario_id: str, cases: list[Case], spread: bool = False
+) -> tuple[list[Case], list[Case], list[Case]]:
     """(one case per key value, one per value pair not yet covered, the rest): single greedy passes
-    over the cases in a shuffled order that depends on the scenario's id only (the rest too)."""
+    over the cases in a shuffled order that depends on the scenario's id only; the rest in the
+    enumeration's order, or with `spread` in that shuffled order too."""
     order = list(range(len(cases)))
     random.Random(seed_of(scenario_id)).shuffle(order)
     keys = strata_keys(cases)
@@ -125,7 +128,7 @@ def cover_rounds(scenario_id: str, cases: list[Case]) -> tuple[list[Case], list[
     return (
         [cases[i] for i in first],
         [cases[i] for i in second],
-        [cases[i] for i in order if i not in taken],
+        [cases[i] for i in (order if spread else range(len(cases))) if i not in taken],
     )
 
 
@@ -163,15 +166,12 @@ def targets(
                 found.append(Target(sc, tuple(first), kind="replay"))
                 cases = [c for c in cases if literal(c) not in again]
         if cover and len(cases) > SMALL:
-            one, two, rest = cover_rounds(sc.id, cases)
+            one, two, rest = cover_rounds(sc.id, cases, spread)
             found += [
                 Target(sc, tuple(part), kind=kind)
                 for kind, part in (("cover1", one), ("cover2", two))
                 if part
             ]
-            if not spread:  # back in the enumeration's order (see the module docstring)
-                position = {id(case): i for i, case in enumerate(cases)}
-                rest.sort(key=lambda case: position[id(case)])
             found += _chunks(sc, rest, chunk_size)
         else:
             found += _chunks(sc, cases, chunk_size)
