@@ -12,8 +12,13 @@ import torch
 from tests.mutation.base import Mutant, floating, inf, integral, nan, raising, when
 
 
+def _of(t: Any, *dtypes: torch.dtype) -> bool:
+    """Whether `t` is a tensor of one of these dtypes."""
+    return isinstance(t, torch.Tensor) and t.dtype in dtypes
+
+
 def _small_int(t: Any) -> bool:
-    return isinstance(t, torch.Tensor) and t.dtype in (torch.uint8, torch.int8, torch.int16)
+    return _of(t, torch.uint8, torch.int8, torch.int16)
 
 
 class NanlessMaximum(Mutant):
@@ -161,9 +166,7 @@ class SumOfBoolIsInt32(Mutant):
 
     calls = {
         "sum": when(
-            lambda t, *a, **k: (
-                isinstance(t, torch.Tensor) and t.dtype == torch.bool and k.get("dtype") is None
-            ),
+            lambda t, *a, **k: _of(t, torch.bool) and k.get("dtype") is None,
             lambda run, t, *a, **k: run(t, *a, **k).to(torch.int32),
         )
     }
@@ -189,9 +192,7 @@ class ProdOfInt32KeepsDtype(Mutant):
 
     calls = {
         "prod": when(
-            lambda t, *a, **k: (
-                isinstance(t, torch.Tensor) and t.dtype == torch.int32 and k.get("dtype") is None
-            ),
+            lambda t, *a, **k: _of(t, torch.int32) and k.get("dtype") is None,
             lambda run, t, *a, **k: run(t, *a, **k).to(torch.int32),
         )
     }
@@ -218,7 +219,7 @@ class Float16SumAccumulatesInFloat16(Mutant):
 
     calls = {
         "sum": when(
-            lambda t, *a, **k: isinstance(t, torch.Tensor) and t.dtype == torch.float16 and not a and not k,
+            lambda t, *a, **k: _of(t, torch.float16) and not a and not k,
             lambda run, t: functools.reduce(torch.add, t.flatten(), torch.zeros((), dtype=torch.float16)),
         )
     }
@@ -404,7 +405,7 @@ class Float16ScalarConvertedToFloat16(Mutant):
 
     calls = {
         "mul": when(
-            lambda t, s: isinstance(t, torch.Tensor) and t.dtype == torch.float16 and type(s) is int,
+            lambda t, s: _of(t, torch.float16) and type(s) is int,
             lambda run, t, s: t * torch.tensor(float(s), dtype=torch.float16),
         )
     }
